@@ -1,0 +1,235 @@
+/**
+ * The lake: the embedded default store, Parquet partitions at
+ * `<root>/<table>/pair=<pair>/month=<YYYY-MM>.parquet` plus `<root>/manifest.json`
+ * (partition list, row counts, SHA-256 of each file, build parameters).
+ *
+ * Why Parquet per pair-month: it mirrors the original PostgreSQL layout (monthly range partitions
+ * per pair, SPEC §8), lets a month be replaced on its own, and reads back columnar and typed.
+ *
+ * Every write is temp-file-then-rename (POSIX rename is atomic on one file system): a crash
+ * mid-write leaves the previous partition and the previous manifest intact. A partition whose bytes
+ * are identical to the stored one is left alone, so re-ingesting the same data is idempotent.
+ * @module
+ */
+import pl from "nodejs-polars";
+import { createHash } from "node:crypto";
+import { monthOf, type TableName, TABLES } from "./schema.ts";
+
+/** One stored partition as the manifest records it. */
+export interface PartitionEntry {
+  table: string;
+  pair: string;
+  month: string;
+  /** Path relative to the lake root. */
+  path: string;
+  rows: number;
+  /** SHA-256 (hex) of the Parquet file. */
+  sha256: string;
+  /** First and last `ts_utc` (ISO). */
+  first: string | null;
+  last: string | null;
+  /** Parameters of the step that built it (source file, seed, base date…). */
+  params: Record<string, unknown>;
+  written_at: string;
+}
+
+/** The manifest file. */
+export interface Manifest {
+  version: 1;
+  partitions: PartitionEntry[];
+}
+
+/** Relative path of a partition. */
+export function partitionPath(table: string, pair: string, month: string): string {
+  return `${table}/pair=${pair}/month=${month}.parquet`;
+}
+
+/** Read the manifest (an empty one when the lake does not exist yet). */
+export function readManifest(root: string): Manifest {
+  try {
+    const m = JSON.parse(Deno.readTextFileSync(`${root}/manifest.json`));
+    if (m?.version !== 1 || !Array.isArray(m.partitions)) {
+      throw new Error(`Invalid manifest ${root}/manifest.json: expected {version: 1, partitions: [...]}`);
+    }
+    return m;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return { version: 1, partitions: [] };
+    throw e;
+  }
+}
+
+let tmpCounter = 0;
+/** Write bytes to `path` atomically: a temp file in the same directory, fsync, then rename. */
+export function atomicWrite(path: string, bytes: Uint8Array | string): void {
+  const dir = path.slice(0, path.lastIndexOf("/"));
+  if (dir) Deno.mkdirSync(dir, { recursive: true });
+  const tmp = `${path}.${Deno.pid}.${tmpCounter++}.tmp`;
+  try {
+    const f = Deno.openSync(tmp, { write: true, create: true, truncate: true });
+    try {
+      const data = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
+      let off = 0;
+      while (off < data.length) off += f.writeSync(data.subarray(off));
+      f.syncSync();
+    } finally {
+      f.close();
+    }
+    Deno.renameSync(tmp, path);
+  } catch (e) {
+    try {
+      Deno.removeSync(tmp);
+    } catch { /* already gone */ }
+    throw e;
+  }
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+function writeManifest(root: string, m: Manifest): void {
+  m.partitions.sort((a, b) =>
+    a.table.localeCompare(b.table) || a.pair.localeCompare(b.pair) || a.month.localeCompare(b.month)
+  );
+  atomicWrite(`${root}/manifest.json`, JSON.stringify(m, null, 1) + "\n");
+}
+
+function checkColumns(table: TableName, frame: pl.DataFrame): void {
+  const want = TABLES[table];
+  const have = frame.columns;
+  const missing = want.filter((c) => !have.includes(c));
+  if (missing.length) {
+    throw new Error(`Cannot write table ${table}: missing column(s) ${missing.join(", ")}`);
+  }
+}
+
+/** Options of {@linkcode writePartitions}. */
+export interface WriteOptions {
+  /** Build parameters recorded in the manifest. @default {} */
+  params?: Record<string, unknown>;
+}
+
+/** What a write did, per month. */
+export interface WriteResult {
+  month: string;
+  rows: number;
+  /** "written" (new or changed) or "unchanged" (identical bytes already stored). */
+  status: "written" | "unchanged";
+}
+
+/**
+ * Split a frame of one pair by UTC month of `ts_utc` and store each month, replacing that month's
+ * partition atomically. Rows are stored sorted by `ts_utc`, with the table's columns in order.
+ * @param root lake root directory
+ * @param table "m1" | "bqx" | "targets" (or any extra table name whose columns are not checked)
+ * @param pair canonical pair
+ * @param frame rows of that pair, any months
+ */
+export function writePartitions(
+  root: string,
+  table: string,
+  pair: string,
+  frame: pl.DataFrame,
+  options: WriteOptions = {},
+): WriteResult[] {
+  const { params = {} } = options;
+  if (table in TABLES) checkColumns(table as TableName, frame);
+  const cols = table in TABLES ? [...TABLES[table as TableName]] : frame.columns;
+  const sorted = frame.select(...cols).sort("ts_utc");
+  if (sorted.height === 0) return [];
+  const ms = sorted.getColumn("ts_utc").cast(pl.Int64).toTypedArray() as BigInt64Array;
+  // Month boundaries: scan the sorted stamps once.
+  const bounds: [string, number, number][] = [];
+  let start = 0;
+  let cur = monthOf(Number(ms[0]));
+  for (let i = 1; i < ms.length; i++) {
+    const m = monthOf(Number(ms[i]));
+    if (m !== cur) {
+      bounds.push([cur, start, i]);
+      start = i;
+      cur = m;
+    }
+  }
+  bounds.push([cur, start, ms.length]);
+
+  const manifest = readManifest(root);
+  const results: WriteResult[] = [];
+  for (const [month, a, b] of bounds) {
+    const part = sorted.slice(a, b - a);
+    const rel = partitionPath(table, pair, month);
+    const bytes = new Uint8Array(part.writeParquet({ compression: "zstd" }) as unknown as ArrayBuffer);
+    const hash = sha256(bytes);
+    const idx = manifest.partitions.findIndex((p) =>
+      p.table === table && p.pair === pair && p.month === month
+    );
+    const prev = idx >= 0 ? manifest.partitions[idx] : undefined;
+    let exists = false;
+    try {
+      exists = Deno.statSync(`${root}/${rel}`).isFile;
+    } catch { /* not there */ }
+    if (prev && prev.sha256 === hash && exists) {
+      results.push({ month, rows: b - a, status: "unchanged" });
+      continue;
+    }
+    atomicWrite(`${root}/${rel}`, bytes);
+    const entry: PartitionEntry = {
+      table,
+      pair,
+      month,
+      path: rel,
+      rows: b - a,
+      sha256: hash,
+      first: new Date(Number(ms[a])).toISOString(),
+      last: new Date(Number(ms[b - 1])).toISOString(),
+      params,
+      written_at: new Date().toISOString(),
+    };
+    if (idx >= 0) manifest.partitions[idx] = entry;
+    else manifest.partitions.push(entry);
+    results.push({ month, rows: b - a, status: "written" });
+  }
+  writeManifest(root, manifest);
+  return results;
+}
+
+/** Options of {@linkcode readTable}. */
+export interface ReadOptions {
+  /** Only these months ("YYYY-MM"); all stored months when omitted. */
+  months?: readonly string[];
+  /** Only these columns (plus `ts_utc`). */
+  columns?: readonly string[];
+}
+
+/** The partitions stored for a table (and pair), from the manifest, sorted by month. */
+export function listPartitions(root: string, table?: string, pair?: string): PartitionEntry[] {
+  return readManifest(root).partitions.filter((p) =>
+    (table === undefined || p.table === table) && (pair === undefined || p.pair === pair)
+  );
+}
+
+/** Pairs with at least one partition of `table`. */
+export function listPairs(root: string, table = "m1"): string[] {
+  return [...new Set(listPartitions(root, table).map((p) => p.pair))].sort();
+}
+
+/**
+ * Read one pair's table across months into one frame sorted by `ts_utc`.
+ * Throws naming the table and pair when nothing is stored.
+ */
+export function readTable(
+  root: string,
+  table: string,
+  pair: string,
+  options: ReadOptions = {},
+): pl.DataFrame {
+  const { months, columns } = options;
+  const parts = listPartitions(root, table, pair).filter((p) => !months || months.includes(p.month));
+  if (parts.length === 0) {
+    throw new Error(`No ${table} partitions for ${pair} in lake ${root}${months ? ` (months ${months.join(",")})` : ""}`);
+  }
+  const frames = parts.map((p) => {
+    const df = pl.readParquet(`${root}/${p.path}`);
+    return columns ? df.select("ts_utc", ...columns.filter((c) => c !== "ts_utc")) : df;
+  });
+  return (frames.length === 1 ? frames[0] : pl.concat(frames, { how: "vertical" })).sort("ts_utc");
+}
