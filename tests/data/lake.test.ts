@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import pl from "nodejs-polars";
+import { atomicWrite, listPartitions, readManifest, readTable, writePartitions } from "../../lib/data/lake.ts";
+import { withRateIndex } from "../../lib/data/rateIndex.ts";
+import { randomBars } from "../_helpers.ts";
+
+function snapshot(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const e of Deno.readDirSync(dir)) {
+      const p = `${dir}/${e.name}`;
+      if (e.isDirectory) walk(p);
+      else out[p.slice(root.length)] = Array.from(Deno.readFileSync(p)).join(",");
+    }
+  };
+  walk(root);
+  return out;
+}
+
+// 2024-01-31 23:00 → spans January and February
+function twoMonths(n = 200, seed = 1): pl.DataFrame {
+  const bars = withRateIndex(randomBars(n, seed));
+  const shift = Date.UTC(2024, 0, 31, 23) - Date.UTC(2024, 0, 1);
+  return bars.withColumns(pl.col("ts_utc").cast(pl.Int64).add(shift).cast(pl.Datetime("ms", "UTC")));
+}
+
+Deno.test("writePartitions() splits by month and reads back equal", async () => {
+  const root = await Deno.makeTempDir();
+  const df = twoMonths();
+  const res = writePartitions(root, "m1", "eurusd", df, { params: { seed: 1 } });
+  assert.deepEqual(res.map((r) => [r.month, r.rows, r.status]), [["2024-01", 60, "written"], ["2024-02", 140, "written"]]);
+  assert.ok(Deno.statSync(`${root}/m1/pair=eurusd/month=2024-01.parquet`).isFile);
+  const back = readTable(root, "m1", "eurusd");
+  assert.ok(back.frameEqual(df.select(...back.columns)));
+  assert.equal(back.getColumn("ts_utc").dtype.toString(), pl.Datetime("ms", "UTC").toString());
+  const parts = listPartitions(root, "m1", "eurusd");
+  assert.equal(parts.length, 2);
+  assert.match(parts[0].sha256, /^[0-9a-f]{64}$/);
+  assert.deepEqual(parts[1].params, { seed: 1 });
+  assert.equal(readTable(root, "m1", "eurusd", { months: ["2024-02"] }).height, 140);
+});
+
+Deno.test("writePartitions() is idempotent: identical data leaves files untouched", async () => {
+  const root = await Deno.makeTempDir();
+  const df = twoMonths();
+  writePartitions(root, "m1", "eurusd", df);
+  const before = snapshot(root);
+  const res = writePartitions(root, "m1", "eurusd", df);
+  assert.deepEqual(res.map((r) => r.status), ["unchanged", "unchanged"]);
+  assert.deepEqual(snapshot(root), before);
+});
+
+Deno.test("writePartitions() replaces an overlapping month and keeps the others", async () => {
+  const root = await Deno.makeTempDir();
+  writePartitions(root, "m1", "eurusd", twoMonths(200, 1));
+  const jan = readTable(root, "m1", "eurusd", { months: ["2024-01"] });
+  const feb2 = twoMonths(200, 2).filter(pl.col("ts_utc").cast(pl.Int64).gtEq(Date.UTC(2024, 1, 1)));
+  const res = writePartitions(root, "m1", "eurusd", feb2);
+  assert.deepEqual(res.map((r) => r.month), ["2024-02"]);
+  assert.ok(readTable(root, "m1", "eurusd", { months: ["2024-01"] }).frameEqual(jan));
+  assert.ok(readTable(root, "m1", "eurusd", { months: ["2024-02"] }).frameEqual(feb2.select(...jan.columns)));
+});
+
+Deno.test("writePartitions() names a missing column and writes nothing", async () => {
+  const root = await Deno.makeTempDir();
+  assert.throws(() => writePartitions(root, "m1", "eurusd", twoMonths().drop("filled")), /Cannot write table m1: missing column\(s\) filled/);
+  assert.deepEqual(readManifest(root).partitions, []);
+});
+
+Deno.test("atomicWrite() leaves the old file intact when the write fails", async () => {
+  const root = await Deno.makeTempDir();
+  const path = `${root}/x/part.bin`;
+  atomicWrite(path, "old");
+  // a target path that is a directory makes rename fail after the temp file is written
+  Deno.mkdirSync(`${root}/x/dir/inner`, { recursive: true });
+  assert.throws(() => atomicWrite(`${root}/x/dir`, "new"));
+  assert.equal(Deno.readTextFileSync(path), "old");
+  assert.deepEqual([...Deno.readDirSync(`${root}/x`)].map((e) => e.name).sort(), ["dir", "part.bin"]);
+});
+
+Deno.test("readTable() names the table and pair when nothing is stored", async () => {
+  const root = await Deno.makeTempDir();
+  assert.throws(() => readTable(root, "bqx", "gbpusd"), /No bqx partitions for gbpusd in lake/);
+});
