@@ -58,12 +58,11 @@ export function bqxArrays(idx: Float64Array, window: number): BqxArrays {
     throw new RangeError(`Expected window to be an integer >= 2 but found ${window}`);
   }
   const n = idx.length;
-  const ret = new Float64Array(n).fill(NaN);
-  const mx = new Float64Array(n).fill(NaN);
-  const mn = new Float64Array(n).fill(NaN);
-  const avg = new Float64Array(n).fill(NaN);
-  const sd = new Float64Array(n).fill(NaN);
-  const end = new Float64Array(n).fill(NaN);
+  const ret = new Float64Array(n), mx = new Float64Array(n), mn = new Float64Array(n);
+  const avg = new Float64Array(n), sd = new Float64Array(n), end = new Float64Array(n);
+  // warm-up rows t < W are undefined (NaN); every row from W on is written below
+  const warm = Math.min(W, n);
+  for (const a of [ret, mx, mn, avg, sd, end]) a.fill(NaN, 0, warm);
   if (n <= W) return { return: ret, max: mx, min: mn, avg, stdev: sd, endpoint: end };
 
   // --- area: S(t) = Σ_{i=1..W} (idx(t−i) − idx(t)), from t = W on

@@ -13,7 +13,7 @@ import pl from "nodejs-polars";
 export const WINDOWS = [15, 30, 45, 60, 75] as const;
 /** Forecast horizons h in bars (SPEC §4). */
 export const HORIZONS = [15, 30, 45, 60, 75] as const;
-/** A gap of this many missing minutes or more stays a gap; shorter ones are forward-filled. */
+/** Gaps of up to this many missing minutes are forward-filled; gaps of 5 or more stay gaps (SPEC §2). */
 export const MAX_FILL_MINUTES = 4;
 /** Milliseconds per minute. */
 export const MINUTE_MS = 60_000;

@@ -76,6 +76,17 @@ export function ewmStd(x: Float64Array, options: EwmStdOptions = {}): Float64Arr
   return out;
 }
 
+/**
+ * Running count of gaps: `out[i]` = number of steps longer than one minute among rows 1..i, so
+ * rows a < b are gap-free between them exactly when `out[a] === out[b]`.
+ */
+export function gapCounts(tsMs: Float64Array): Int32Array {
+  const n = tsMs.length;
+  const gaps = new Int32Array(n);
+  for (let i = 1; i < n; i++) gaps[i] = gaps[i - 1] + (tsMs[i] - tsMs[i - 1] > MINUTE_MS ? 1 : 0);
+  return gaps;
+}
+
 /** Options of {@linkcode targets}. */
 export interface TargetOptions {
   /** Horizons h in bars. @default [15, 30, 45, 60, 75] */
@@ -105,13 +116,10 @@ export function targetArrays(
   bqxReturn: Float64Array,
   tsMs: Float64Array,
   h: number,
-  options: { span?: number } = {},
+  options: { span?: number; gaps?: Int32Array } = {},
 ): TargetArrays {
-  const { span = 60 } = options;
+  const { span = 60, gaps = gapCounts(tsMs) } = options;
   const n = bqxReturn.length;
-  // gaps[i] = number of steps longer than one minute among rows 1..i
-  const gaps = new Int32Array(n);
-  for (let i = 1; i < n; i++) gaps[i] = gaps[i - 1] + (tsMs[i] - tsMs[i - 1] > MINUTE_MS ? 1 : 0);
   const d = new Float64Array(n).fill(NaN);
   for (let t = 1; t < n; t++) d[t] = bqxReturn[t] - bqxReturn[t - 1];
   const sigma = ewmStd(d, { span });
@@ -145,6 +153,7 @@ export function targets(
 ): pl.DataFrame {
   const { horizons = HORIZONS, fixedWindow, span = 60, column = "rate_index" } = options;
   const ts = frame.getColumn("ts_utc").cast(pl.Float64).toTypedArray() as Float64Array;
+  const gaps = gapCounts(ts);
   let idx: Float64Array | undefined;
   const cols: pl.Series[] = [frame.getColumn("ts_utc")];
   for (const h of horizons) {
@@ -155,7 +164,7 @@ export function targets(
       r = bqxArrays(idx, W).return;
       bqxReturns.set(W, r);
     }
-    const a = targetArrays(r, ts, h, { span });
+    const a = targetArrays(r, ts, h, { span, gaps });
     cols.push(
       pl.Series(`target_${h}`, a.target),
       pl.Series(`target_${h}_scaled`, a.scaled),
