@@ -16,7 +16,7 @@
  * differences of nearby prices (exact in floating point), and is recomputed directly every
  * {@linkcode REANCHOR} rows so rounding cannot drift; the moments use sums of deviations from an
  * anchor price that is also reset every {@linkcode REANCHOR} rows (no catastrophic cancellation of
- * raw sums of squares); max/min use monotone deques. Result: agreement with the literal double
+ * raw sums of squares); max/min use the van Herk–Gil-Werman block algorithm. Result: agreement with the literal double
  * loop to ~1e-14 of the summed terms' magnitude (see tests/data/bqx.test.ts).
  *
  * @example
@@ -103,23 +103,42 @@ export function bqxArrays(idx: Float64Array, window: number): BqxArrays {
     sd[t] = v > 0 ? Math.sqrt(v) : 0;
   }
 
-  // --- max / min with monotone deques (index stacks; head only moves forward, so no wrap-around)
-  const qa = new Int32Array(n), qb = new Int32Array(n);
-  let ha = 0, ta = 0, hb = 0, tb = 0; // head (inclusive), tail (exclusive)
-  for (let t = 0; t < n; t++) {
-    const x = idx[t];
-    while (ta > ha && idx[qa[ta - 1]] <= x) ta--;
-    qa[ta++] = t;
-    while (tb > hb && idx[qb[tb - 1]] >= x) tb--;
-    qb[tb++] = t;
-    const lo = t - W + 1;
-    if (qa[ha] < lo) ha++;
-    if (qb[hb] < lo) hb++;
-    if (t >= W) {
-      mx[t] = idx[qa[ha]];
-      mn[t] = idx[qb[hb]];
+  // --- max / min, van Herk–Gil-Werman: running max/min from the start (g) and from the end (h) of
+  // each block of W rows; the window t−W+1..t spans at most two blocks, so max = max(h[t−W+1], g[t]).
+  // Branch-light, 3 comparisons per row and window; exact (no arithmetic on prices).
+  const hMax = new Float64Array(n), hMin = new Float64Array(n);
+  for (let s = 0; s < n; s += W) {
+    const e = Math.min(n, s + W);
+    let hi = idx[s], lo = hi;
+    mx[s] = hi;
+    mn[s] = lo;
+    for (let i = s + 1; i < e; i++) {
+      const x = idx[i];
+      if (x > hi) hi = x;
+      if (x < lo) lo = x;
+      mx[i] = hi;
+      mn[i] = lo;
+    }
+    hi = lo = idx[e - 1];
+    hMax[e - 1] = hi;
+    hMin[e - 1] = lo;
+    for (let i = e - 2; i >= s; i--) {
+      const x = idx[i];
+      if (x > hi) hi = x;
+      if (x < lo) lo = x;
+      hMax[i] = hi;
+      hMin[i] = lo;
     }
   }
+  // mx/mn hold the block-prefix extremes g[t]; combine in place (g[t] is read only at t).
+  for (let t = W; t < n; t++) {
+    const a = hMax[t - W + 1], g = mx[t];
+    mx[t] = a > g ? a : g;
+    const c = hMin[t - W + 1], k = mn[t];
+    mn[t] = c < k ? c : k;
+  }
+  mx.fill(NaN, 0, W);
+  mn.fill(NaN, 0, W);
   return { return: ret, max: mx, min: mn, avg, stdev: sd, endpoint: end };
 }
 

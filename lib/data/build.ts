@@ -7,6 +7,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { releaseNative } from "./_native.ts";
 import { bqx } from "./bqx.ts";
 import { withRateIndex } from "./rateIndex.ts";
 import { HORIZONS, WINDOWS } from "./schema.ts";
@@ -65,18 +66,12 @@ export interface BuildReport {
   seconds: { read: number; compute: number; write: number };
 }
 
-/**
- * Build bqx and targets for every pair with m1 data in the store (or the given pairs).
- * @returns one report per pair
- */
-export async function build(
+/** Build one pair in a store: read m1, compute, write the three tables. */
+export async function buildStoredPair(
   store: Store,
-  options: BuildOptions & { pairs?: readonly string[]; silent?: boolean } = {},
-): Promise<BuildReport[]> {
-  const parts = await store.listPartitions("m1");
-  const all = [...new Set(parts.map((p) => p.pair))].sort();
-  const pairs = options.pairs ? all.filter((p) => options.pairs!.includes(p)) : all;
-  if (pairs.length === 0) throw new Error(`No m1 data in ${store.kind} store ${store.location}: ingest or synth first`);
+  pair: string,
+  options: BuildOptions = {},
+): Promise<BuildReport> {
   const params = {
     windows: options.windows ?? WINDOWS,
     horizons: options.horizons ?? HORIZONS,
@@ -84,30 +79,104 @@ export async function build(
     baseDate: options.baseDate ?? null,
     span: options.span ?? 60,
   };
-  const bar = progress("build", pairs.length, { unit: "pairs", silent: options.silent });
-  const reports: BuildReport[] = [];
-  for (const pair of pairs) {
-    const t0 = performance.now();
-    const bars = await store.readTable("m1", pair);
-    const t1 = performance.now();
-    const tables = buildPair(bars, options);
-    const t2 = performance.now();
-    let written = 0, unchanged = 0;
-    for (const table of ["m1", "bqx", "targets"] as const) {
-      const res = await store.writePartitions(table, pair, tables[table], { params });
-      for (const r of res) r.status === "written" ? written++ : unchanged++;
+  const t0 = performance.now();
+  const bars = await store.readTable("m1", pair);
+  const t1 = performance.now();
+  const tables = buildPair(bars, options);
+  const t2 = performance.now();
+  let written = 0, unchanged = 0, months = 0;
+  // m1 is rewritten only when its rate_index moved (new base date or earlier data).
+  const m1Same = sameValues(bars, tables.m1, "rate_index");
+  for (const table of ["m1", "bqx", "targets"] as const) {
+    if (table === "m1" && m1Same) continue;
+    const res = await store.writePartitions(table, pair, tables[table], { params });
+    months = res.length;
+    for (const r of res) r.status === "written" ? written++ : unchanged++;
+  }
+  const t3 = performance.now();
+  return {
+    pair,
+    rows: bars.height,
+    months,
+    written,
+    unchanged,
+    seconds: { read: (t1 - t0) / 1e3, compute: (t2 - t1) / 1e3, write: (t3 - t2) / 1e3 },
+  };
+}
+
+/** Whether column `col` of two frames holds bit-identical float values (false if absent). */
+function sameValues(a: pl.DataFrame, b: pl.DataFrame, col: string): boolean {
+  if (!a.columns.includes(col) || !b.columns.includes(col) || a.height !== b.height) return false;
+  const x = a.getColumn(col).cast(pl.Float64).toTypedArray() as Float64Array;
+  const y = b.getColumn(col).cast(pl.Float64).toTypedArray() as Float64Array;
+  for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return false;
+  return true;
+}
+
+/** Options of {@linkcode build}. */
+export interface BuildAllOptions extends BuildOptions {
+  /** Only these pairs. @default every pair with m1 data */
+  pairs?: readonly string[];
+  /** Parallel workers (each builds whole pairs). @default min(2, cores); 0 = in this thread */
+  workers?: number;
+  /** No progress output. @default false */
+  silent?: boolean;
+}
+
+/**
+ * Build bqx and targets for every pair with m1 data in the store (or the given pairs), pairs spread
+ * over Web Workers (both cores of the reference machine); each worker reopens the store, and the
+ * lake serializes manifest updates with a lock file.
+ * @returns one report per pair, in pair order
+ */
+export async function build(store: Store, options: BuildAllOptions = {}): Promise<BuildReport[]> {
+  const { pairs: only, workers = Math.min(2, navigator.hardwareConcurrency || 1), silent, ...opts } =
+    options;
+  const parts = await store.listPartitions("m1");
+  const all = [...new Set(parts.map((p) => p.pair))].sort();
+  const pairs = only ? all.filter((p) => only.includes(p)) : all;
+  if (pairs.length === 0) {
+    throw new Error(`No m1 data in ${store.kind} store ${store.location}: ingest or synth first`);
+  }
+  const bar = progress("build", pairs.length, { unit: "pairs", silent });
+  const reports = new Map<string, BuildReport>();
+  const n = Math.min(workers, pairs.length);
+  if (n <= 1) {
+    for (const pair of pairs) {
+      reports.set(pair, await buildStoredPair(store, pair, opts));
+      bar.tick(1, pair);
+      await releaseNative();
     }
-    const t3 = performance.now();
-    reports.push({
-      pair,
-      rows: bars.height,
-      months: parts.filter((p) => p.pair === pair).length,
-      written,
-      unchanged,
-      seconds: { read: (t1 - t0) / 1e3, compute: (t2 - t1) / 1e3, write: (t3 - t2) / 1e3 },
-    });
-    bar.tick(1, pair);
+  } else {
+    const queue = [...pairs];
+    const pool = Array.from({ length: n }, () =>
+      new Worker(new URL("./_buildWorker.ts", import.meta.url).href, { type: "module" })
+    );
+    try {
+      await Promise.all(pool.map((w) =>
+        new Promise<void>((resolve, reject) => {
+          const next = () => {
+            const pair = queue.shift();
+            if (!pair) return resolve();
+            w.postMessage({ store: store.reopen, pair, options: opts });
+          };
+          w.onmessage = (e: MessageEvent) => {
+            if (e.data.error) return reject(new Error(e.data.error));
+            reports.set(e.data.report.pair, e.data.report);
+            bar.tick(1, e.data.report.pair);
+            next();
+          };
+          w.onerror = (e) => {
+            e.preventDefault();
+            reject(new Error(`Build worker failed: ${e.message}`));
+          };
+          next();
+        })
+      ));
+    } finally {
+      for (const w of pool) w.terminate();
+    }
   }
   bar.done();
-  return reports;
+  return pairs.map((p) => reports.get(p)!);
 }

@@ -33,6 +33,7 @@
  * ```
  * @module
  */
+import { releaseNative } from "./_native.ts";
 import pl from "nodejs-polars";
 import { type BarFormat, DataError, type HistDataTz, readBars } from "./readBars.ts";
 import { type Policy, validate, type ValidationReport } from "./validate.ts";
@@ -232,14 +233,6 @@ async function findBase(
     );
   }
   return { ...best, keptStored: kept.length };
-}
-
-/**
- * Yield to the event loop: nodejs-polars frees the native memory of dropped frames in finalizers
- * that only run there, so a long synchronous loop would hold every intermediate until it ends.
- */
-function releaseNative(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /**

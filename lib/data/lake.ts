@@ -152,44 +152,84 @@ export function writePartitions(
   }
   bounds.push([cur, start, ms.length]);
 
-  const manifest = readManifest(root);
-  const results: WriteResult[] = [];
-  for (const [month, a, b] of bounds) {
-    const part = sorted.slice(a, b - a);
-    const rel = partitionPath(table, pair, month);
-    const bytes = new Uint8Array(part.writeParquet({ compression: "zstd" }) as unknown as ArrayBuffer);
-    const hash = sha256(bytes);
-    const idx = manifest.partitions.findIndex((p) =>
-      p.table === table && p.pair === pair && p.month === month
+  // Encode and hash outside the lock (the expensive part), then compare and commit under it.
+  const encoded = bounds.map(([month, a, b]) => {
+    const bytes = new Uint8Array(
+      sorted.slice(a, b - a).writeParquet({ compression: "lz4" }) as unknown as ArrayBuffer,
     );
-    const prev = idx >= 0 ? manifest.partitions[idx] : undefined;
-    let exists = false;
-    try {
-      exists = Deno.statSync(`${root}/${rel}`).isFile;
-    } catch { /* not there */ }
-    if (prev && prev.sha256 === hash && exists) {
-      results.push({ month, rows: b - a, status: "unchanged" });
-      continue;
+    return { month, a, b, bytes, hash: sha256(bytes) };
+  });
+  return withManifestLock(root, () => {
+    const manifest = readManifest(root);
+    const results: WriteResult[] = [];
+    for (const { month, a, b, bytes, hash } of encoded) {
+      const rel = partitionPath(table, pair, month);
+      const idx = manifest.partitions.findIndex((p) =>
+        p.table === table && p.pair === pair && p.month === month
+      );
+      const prev = idx >= 0 ? manifest.partitions[idx] : undefined;
+      let exists = false;
+      try {
+        exists = Deno.statSync(`${root}/${rel}`).isFile;
+      } catch { /* not there */ }
+      if (prev && prev.sha256 === hash && exists) {
+        results.push({ month, rows: b - a, status: "unchanged" });
+        continue;
+      }
+      atomicWrite(`${root}/${rel}`, bytes);
+      const entry: PartitionEntry = {
+        table,
+        pair,
+        month,
+        path: rel,
+        rows: b - a,
+        sha256: hash,
+        first: new Date(Number(ms[a])).toISOString(),
+        last: new Date(Number(ms[b - 1])).toISOString(),
+        params,
+        written_at: new Date().toISOString(),
+      };
+      if (idx >= 0) manifest.partitions[idx] = entry;
+      else manifest.partitions.push(entry);
+      results.push({ month, rows: b - a, status: "written" });
     }
-    atomicWrite(`${root}/${rel}`, bytes);
-    const entry: PartitionEntry = {
-      table,
-      pair,
-      month,
-      path: rel,
-      rows: b - a,
-      sha256: hash,
-      first: new Date(Number(ms[a])).toISOString(),
-      last: new Date(Number(ms[b - 1])).toISOString(),
-      params,
-      written_at: new Date().toISOString(),
-    };
-    if (idx >= 0) manifest.partitions[idx] = entry;
-    else manifest.partitions.push(entry);
-    results.push({ month, rows: b - a, status: "written" });
+    if (results.some((r) => r.status === "written")) writeManifest(root, manifest);
+    return results;
+  });
+}
+
+/** A lock file older than this is considered abandoned by a crashed writer. */
+const STALE_LOCK_MS = 120_000;
+
+/**
+ * Run `fn` holding `<root>/manifest.lock`, so concurrent writers (build workers, two CLIs) never
+ * lose each other's manifest updates. The lock is an exclusively created file; a lock left by a
+ * crashed process is taken over once it is older than two minutes.
+ */
+export function withManifestLock<T>(root: string, fn: () => T): T {
+  Deno.mkdirSync(root, { recursive: true });
+  const lock = `${root}/manifest.lock`;
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0;; attempt++) {
+    try {
+      Deno.writeTextFileSync(lock, `${Deno.pid}\n`, { createNew: true });
+      break;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+      try {
+        if (Date.now() - (Deno.statSync(lock).mtime?.getTime() ?? Date.now()) > STALE_LOCK_MS) {
+          Deno.removeSync(lock);
+          continue;
+        }
+      } catch { /* released meanwhile */ }
+      Atomics.wait(sleeper, 0, 0, Math.min(50, 1 + attempt));
+    }
   }
-  writeManifest(root, manifest);
-  return results;
+  try {
+    return fn();
+  } finally {
+    Deno.removeSync(lock);
+  }
 }
 
 /** Options of {@linkcode readTable}. */

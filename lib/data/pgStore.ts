@@ -44,7 +44,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { monthOf, monthStartMs, type TableName, TABLES } from "./schema.ts";
 import type { ReadOptions, WriteResult } from "./lake.ts";
-import type { PartitionInfo, Store } from "./store.ts";
+import type { OpenStoreOptions, PartitionInfo, Store } from "./store.ts";
 
 /** Options of {@linkcode PgStore.open}. */
 export interface PgStoreOptions {
@@ -222,6 +222,8 @@ export class PgStore implements Store {
   readonly schema: string;
   /** The table-name prefix. */
   readonly prefix: string;
+  /** How to open this store again (e.g. in a build worker). */
+  readonly reopen: OpenStoreOptions;
   #pool: pg.Pool;
 
   private constructor(pool: pg.Pool, url: string, schema: string, prefix: string) {
@@ -229,6 +231,7 @@ export class PgStore implements Store {
     this.schema = schema;
     this.prefix = prefix;
     this.location = `${redact(url)} (schema ${schema}, prefix ${prefix})`;
+    this.reopen = { store: "pg", pgUrl: url, pgSchema: schema, pgPrefix: prefix };
   }
 
   /**

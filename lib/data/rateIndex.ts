@@ -1,5 +1,6 @@
 /**
- * Rate index (SPEC §2): `rate_index = 100 · close / close_base`, where the base bar is the
+ * Rate index (SPEC §2): `rate_index = 100 · close / close_base` (computed as (close / base) · 100 so
+ * the base bar is exactly 100), where the base bar is the
  * pair's first bar of the dataset by default, or the first bar at or after a configured base date.
  * The same scaling applies to open/high/low where features need an indexed OHLC
  * ({@linkcode indexOhlc}). Pure polars expressions: vectorized, no per-row JS.
@@ -47,12 +48,12 @@ export function baseCloseOf(frame: pl.DataFrame, options: RateIndexOptions = {})
 /** Append `rate_index` (and keep everything else). */
 export function withRateIndex(frame: pl.DataFrame, options: RateIndexOptions = {}): pl.DataFrame {
   const base = baseCloseOf(frame, options);
-  return frame.withColumns(pl.col("close").mul(100).div(base).alias("rate_index"));
+  return frame.withColumns(pl.col("close").div(base).mul(100).alias("rate_index"));
 }
 
 /** Indexed OHLC expressions `idx_open idx_high idx_low idx_close` for a given base close. */
 export function indexOhlc(baseClose: number): pl.Expr[] {
   return ["open", "high", "low", "close"].map((c) =>
-    pl.col(c).mul(100).div(baseClose).alias(`idx_${c}`)
+    pl.col(c).div(baseClose).mul(100).alias(`idx_${c}`)
   );
 }

@@ -22,6 +22,8 @@ export interface Store {
   readonly kind: "lake" | "pg";
   /** Human-readable location (lake root or redacted URL). */
   readonly location: string;
+  /** Options that open the same store again (build workers use it). */
+  readonly reopen: OpenStoreOptions;
   /** Split one pair's frame by month and replace those months atomically. */
   writePartitions(
     table: string,
@@ -40,7 +42,10 @@ export interface Store {
 /** The Parquet lake as a {@linkcode Store}. */
 export class LakeStore implements Store {
   readonly kind = "lake" as const;
-  constructor(readonly location: string) {}
+  readonly reopen: OpenStoreOptions;
+  constructor(readonly location: string) {
+    this.reopen = { store: "lake", lake: location };
+  }
   writePartitions(
     table: string,
     pair: string,
@@ -75,6 +80,10 @@ export interface OpenStoreOptions {
   lake?: string;
   /** PostgreSQL URL for `store: "pg"`. @default Deno.env BQX_PG_URL */
   pgUrl?: string;
+  /** PostgreSQL schema. @default "public" */
+  pgSchema?: string;
+  /** PostgreSQL table prefix. @default "bqx_" */
+  pgPrefix?: string;
 }
 
 /** Open the store a CLI asked for. */
@@ -85,7 +94,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     const url = options.pgUrl ?? Deno.env.get("BQX_PG_URL");
     if (!url) throw new Error("Missing --pg-url (or BQX_PG_URL) for --store pg");
     const { PgStore } = await import("./pgStore.ts");
-    return await PgStore.open(url);
+    return await PgStore.open(url, { schema: options.pgSchema, prefix: options.pgPrefix });
   }
   throw new RangeError(`Invalid store "${store}": expected "lake" or "pg"`);
 }

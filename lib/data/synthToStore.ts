@@ -5,6 +5,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { releaseNative } from "./_native.ts";
 import { gapFill } from "./gapFill.ts";
 import { withRateIndex } from "./rateIndex.ts";
 import type { Store } from "./store.ts";
@@ -46,6 +47,7 @@ export async function synthToStore(
       });
     }
     bar.tick(1, month);
+    await releaseNative();
   }
   const seconds = bar.done(`${rows.toLocaleString("en-US")} bars`);
   return { months, pairs, rows, filled, seconds: seconds || (performance.now() - t0) / 1e3 };

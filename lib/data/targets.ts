@@ -120,22 +120,37 @@ export function targetArrays(
 ): TargetArrays {
   const { span = 60, gaps = gapCounts(tsMs) } = options;
   const n = bqxReturn.length;
-  const d = new Float64Array(n).fill(NaN);
-  for (let t = 1; t < n; t++) d[t] = bqxReturn[t] - bqxReturn[t - 1];
-  const sigma = ewmStd(d, { span });
-  const target = new Float64Array(n).fill(NaN);
-  const scaled = new Float64Array(n).fill(NaN);
-  const direction = new Float64Array(n).fill(NaN);
-  for (let t = 0; t + h < n; t++) {
-    if (gaps[t + h] !== gaps[t]) continue;
+  const target = new Float64Array(n), scaled = new Float64Array(n), direction = new Float64Array(n);
+  // One forward pass: σ(t) is the ewmStd() recursion on d(t) = r(t) − r(t−1), updated in place
+  // before row t's targets are written (so it only ever holds changes up to t).
+  const a = 2 / (span + 1);
+  let m = 0, v = 0, seen = 0;
+  for (let t = 0; t < n; t++) {
+    const now = bqxReturn[t];
+    if (t > 0) {
+      const d = now - bqxReturn[t - 1];
+      if (d === d) {
+        if (seen === 0) m = d;
+        else {
+          const e = d - m;
+          v = (1 - a) * (v + a * e * e);
+          m += a * e;
+        }
+        seen++;
+      }
+    }
+    if (t + h >= n || gaps[t + h] !== gaps[t]) {
+      target[t] = scaled[t] = direction[t] = NaN;
+      continue;
+    }
     const fut = bqxReturn[t + h];
     target[t] = fut;
-    const now = bqxReturn[t];
     const ch = fut - now;
     if (ch === ch) { // not NaN
       direction[t] = ch > 0 ? 1 : ch < 0 ? -1 : 0;
-      const s = sigma[t];
-      if (s > 0) scaled[t] = ch / s;
+      scaled[t] = seen >= span && v > 0 ? ch / Math.sqrt(v) : NaN;
+    } else {
+      scaled[t] = direction[t] = NaN;
     }
   }
   return { target, scaled, direction };
