@@ -10,8 +10,8 @@
  * import pl from "nodejs-polars";
  * import { withRateIndex } from "./rateIndex.ts";
  * import assert from "node:assert/strict";
- * const bars = pl.DataFrame({ ts_utc: [0, 60000], close: [1.25, 1.5] });
- * assert.deepEqual(withRateIndex(bars).getColumn("rate_index").toArray(), [100, 120]);
+ * const bars = pl.DataFrame({ ts_utc: [0, 60000], close: [1.25, 2.5] });
+ * assert.deepEqual(withRateIndex(bars).getColumn("rate_index").toArray(), [100, 200]);
  * ```
  * @module
  */

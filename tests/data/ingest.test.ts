@@ -337,7 +337,7 @@ Deno.test("ingest() replaces an overlapping month wholesale and keeps the stored
     assert.deepEqual(m1.getColumn("close").toArray(), [1.4, 1.4001, 1.4002, 1.4003]);
     assert.deepEqual(
       m1.getColumn("rate_index").toArray(),
-      [1.4, 1.4001, 1.4002, 1.4003].map((c) => (100 * c) / 1.25),
+      [1.4, 1.4001, 1.4002, 1.4003].map((c) => (c / 1.25) * 100),
     );
     assert.equal(readTable(lake, "m1", "eurusd", { months: ["2018-01"] }).height, 10);
   } finally {
