@@ -45,6 +45,7 @@
 import pl from "nodejs-polars";
 import { Buffer } from "node:buffer";
 import { gunzipSync } from "node:zlib";
+import { strptimeExact } from "./_polars.ts";
 import { BAR_COLUMNS, TS_DTYPE } from "./schema.ts";
 
 /** An input problem that names where it is: file, line, field, value and what was expected. */
@@ -201,9 +202,7 @@ function finalColumns(): pl.Expr[] {
  */
 function parseIsoUtc(raw: pl.DataFrame): pl.DataFrame {
   const col = pl.col("ts_utc");
-  const fast = pl.when(col.str.contains("^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"))
-    .then(col.str.strptime(pl.Datetime("ms"), "%Y-%m-%dT%H:%M:%SZ"))
-    .otherwise(pl.lit(null)).cast(pl.Datetime("ms"));
+  const fast = strptimeExact(col, "%Y-%m-%dT%H:%M:%SZ");
   // Fast path for the common form; the general one only when some stamp needs it.
   const stage = raw.withColumns(fast.alias("__naive"));
   const misses = stage.select(pl.col("__naive").isNull().and(col.isNotNull()).sum().alias("n"))
@@ -279,9 +278,7 @@ function parseHistData(
   df = df.select(...BAR_COLUMNS.map((c, i) => pl.col(`column_${i + 1}`).alias(c)));
   const raw = withLines(df, 1);
   const t = pl.col("ts_utc");
-  const naive = pl.when(t.str.contains("^\\d{8} \\d{6}$"))
-    .then(t.str.strptime(pl.Datetime("ms"), "%Y%m%d %H%M%S"))
-    .otherwise(pl.lit(null)).cast(pl.Datetime("ms"));
+  const naive = strptimeExact(t, "%Y%m%d %H%M%S");
   const zone = TZ_NAMES[tz];
   const toUtc = (amb: pl.Expr | string) =>
     pl.col("__naive").dt.replaceTimeZone(zone, amb as string, "null").dt.convertTimeZone("UTC")
