@@ -34,9 +34,10 @@
  * @module
  */
 import { releaseNative } from "./_native.ts";
+import { readValidated } from "./readValidated.ts";
 import pl from "nodejs-polars";
-import { type BarFormat, DataError, type HistDataTz, readBars } from "./readBars.ts";
-import { type Policy, validate, type ValidationReport } from "./validate.ts";
+import { type BarFormat, DataError, type HistDataTz } from "./readBars.ts";
+import type { Policy, ValidationReport } from "./validate.ts";
 import { gapFill } from "./gapFill.ts";
 import { type QualitySummary, qualitySummary, writeQualityReports } from "./quality.ts";
 import { pairFromFileName, parsePair } from "./pairs.ts";
@@ -266,30 +267,31 @@ export async function ingest(options: IngestOptions): Promise<QualitySummary[]> 
   try {
     // 1. Read and validate every file before anything is written.
     const byPair = new Map<string, Loaded[]>();
-    for (let i = 0; i < files.length; i++) {
-      const file = files[i];
-      const t0 = performance.now();
-      const read = readBars(file, { format, tz });
-      const { bars, report } = validate(read, { onInvalid });
-      const seconds = (performance.now() - t0) / 1000;
-      const droppedN = Object.values(report.dropped).reduce((s, n) => s + (n ?? 0), 0);
-      const repairedN = Object.values(report.repaired).reduce((s, n) => s + (n ?? 0), 0);
-      const counts = [
-        `${report.rowsIn} rows`,
-        `${report.rowsOut} valid`,
-        ...(droppedN ? [`${droppedN} dropped`] : []),
-        ...(repairedN ? [`${repairedN} repaired`] : []),
-      ].join(", ");
-      progress(
-        `[${i + 1}/${files.length}] ${file} (${read.format}, ${pairs[i]}): ${counts} in ${
-          seconds.toFixed(2)
-        } s`,
-      );
-      await releaseNative();
+    let done = 0;
+    const loaded = await readValidated(files, {
+      format,
+      tz,
+      onInvalid,
+      onFile: ({ file, format: fmt, seconds, report }, i) => {
+        const droppedN = Object.values(report.dropped).reduce((s, n) => s + (n ?? 0), 0);
+        const repairedN = Object.values(report.repaired).reduce((s, n) => s + (n ?? 0), 0);
+        const counts = [
+          `${report.rowsIn} rows`,
+          `${report.rowsOut} valid`,
+          ...(droppedN ? [`${droppedN} dropped`] : []),
+          ...(repairedN ? [`${repairedN} repaired`] : []),
+        ].join(", ");
+        progress(
+          `[${++done}/${files.length}] ${file} (${fmt}, ${pairs[i]}): ${counts} in ${seconds.toFixed(2)} s`,
+        );
+      },
+    });
+    loaded.forEach((l, i) => {
       const list = byPair.get(pairs[i]) ?? [];
-      list.push({ file, format: read.format, seconds, bars, report });
+      list.push(l);
       byPair.set(pairs[i], list);
-    }
+    });
+    await releaseNative();
 
     // 2. Per pair: order files, fill gaps, index.
     const prepared: { pair: string; frame: pl.DataFrame; summary: QualitySummary }[] = [];

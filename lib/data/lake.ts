@@ -103,6 +103,32 @@ function checkColumns(table: TableName, frame: pl.DataFrame): void {
   }
 }
 
+/**
+ * Month runs of sorted epoch-ms stamps: `[month, start, end)` row ranges. One pass comparing numbers
+ * with the next month's start (no Date object per row).
+ * @example
+ * ```ts
+ * import { monthBounds } from "./lake.ts";
+ * import assert from "node:assert/strict";
+ * const ms = new Float64Array([Date.UTC(2024, 0, 31, 23), Date.UTC(2024, 1, 1), Date.UTC(2024, 1, 2)]);
+ * assert.deepEqual(monthBounds(ms), [["2024-01", 0, 1], ["2024-02", 1, 3]]);
+ * ```
+ */
+export function monthBounds(ms: Float64Array): [string, number, number][] {
+  const bounds: [string, number, number][] = [];
+  let start = 0;
+  while (start < ms.length) {
+    const month = monthOf(ms[start]);
+    const [y, m] = month.split("-").map(Number);
+    const end = Date.UTC(y, m, 1); // first instant of the next month
+    let i = start + 1;
+    while (i < ms.length && ms[i] < end) i++;
+    bounds.push([month, start, i]);
+    start = i;
+  }
+  return bounds;
+}
+
 /** Options of {@linkcode writePartitions}. */
 export interface WriteOptions {
   /** Build parameters recorded in the manifest. @default {} */
@@ -137,20 +163,8 @@ export function writePartitions(
   const cols = table in TABLES ? [...TABLES[table as TableName]] : frame.columns;
   const sorted = frame.select(...cols).sort("ts_utc");
   if (sorted.height === 0) return [];
-  const ms = sorted.getColumn("ts_utc").cast(pl.Int64).toTypedArray() as BigInt64Array;
-  // Month boundaries: scan the sorted stamps once.
-  const bounds: [string, number, number][] = [];
-  let start = 0;
-  let cur = monthOf(Number(ms[0]));
-  for (let i = 1; i < ms.length; i++) {
-    const m = monthOf(Number(ms[i]));
-    if (m !== cur) {
-      bounds.push([cur, start, i]);
-      start = i;
-      cur = m;
-    }
-  }
-  bounds.push([cur, start, ms.length]);
+  const ms = sorted.getColumn("ts_utc").cast(pl.Float64).toTypedArray() as Float64Array;
+  const bounds = monthBounds(ms);
 
   // Encode and hash outside the lock (the expensive part), then compare and commit under it.
   const encoded = bounds.map(([month, a, b]) => {
@@ -184,8 +198,8 @@ export function writePartitions(
         path: rel,
         rows: b - a,
         sha256: hash,
-        first: new Date(Number(ms[a])).toISOString(),
-        last: new Date(Number(ms[b - 1])).toISOString(),
+        first: new Date(ms[a]).toISOString(),
+        last: new Date(ms[b - 1]).toISOString(),
         params,
         written_at: new Date().toISOString(),
       };
