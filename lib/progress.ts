@@ -51,7 +51,9 @@ export function progress(label: string, total: number, options: ProgressOptions 
     const eta = frac > 0 ? el * (1 - frac) / frac : Infinity;
     const width = 24, full = Math.round(frac * width);
     const bar = "█".repeat(full) + "░".repeat(width - full);
-    return `${label} ${bar} ${done}/${total}${unit ? " " + unit : ""} ${(frac * 100).toFixed(0)}% ` +
+    return `${label} ${bar} ${done}/${total}${unit ? " " + unit : ""} ${
+      (frac * 100).toFixed(0)
+    }% ` +
       `${fmtSeconds(el)} elapsed, ETA ${fmtSeconds(eta)}${note ? " · " + note : ""}`;
   };
   return {
@@ -71,7 +73,13 @@ export function progress(label: string, total: number, options: ProgressOptions 
     },
     done(note?: string) {
       const el = (performance.now() - t0) / 1000;
-      if (!silent) write(`${tty ? "\r\x1b[2K" : ""}${label}: ${done}/${total}${unit ? " " + unit : ""} in ${fmtSeconds(el)}${note ? " · " + note : ""}\n`);
+      if (!silent) {
+        write(
+          `${tty ? "\r\x1b[2K" : ""}${label}: ${done}/${total}${unit ? " " + unit : ""} in ${
+            fmtSeconds(el)
+          }${note ? " · " + note : ""}\n`,
+        );
+      }
       return el;
     },
   };

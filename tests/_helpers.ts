@@ -67,7 +67,9 @@ export function realBars(pair = "EURUSD", rows?: number): pl.DataFrame | undefin
     ...(rows ? { nRows: rows } : {}),
   });
   return df.withColumns(
-    pl.col("ts_utc").str.strptime(pl.Datetime("ms"), "%Y-%m-%dT%H:%M:%SZ").dt.replaceTimeZone("UTC"),
+    pl.col("ts_utc").str.strptime(pl.Datetime("ms"), "%Y-%m-%dT%H:%M:%SZ").dt.replaceTimeZone(
+      "UTC",
+    ),
     pl.col("volume").cast(pl.Float64),
     pl.lit(false).alias("filled"),
   );

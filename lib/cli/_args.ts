@@ -39,6 +39,8 @@ export async function main(fn: () => Promise<void> | void): Promise<void> {
 export function intFlag(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n)) throw new RangeError(`Invalid --${name} "${value}": expected an integer`);
+  if (!Number.isInteger(n)) {
+    throw new RangeError(`Invalid --${name} "${value}": expected an integer`);
+  }
   return n;
 }

@@ -36,8 +36,12 @@ export function resetPeakRss(): void {
 
 function line(stage: string, rows: number, seconds: number, extra = ""): void {
   console.log(
-    `${stage.padEnd(22)} ${rows.toLocaleString("en-US").padStart(12)} rows  ${seconds.toFixed(2).padStart(7)} s  ` +
-      `${(rows / seconds / 1e6).toFixed(2).padStart(6)} M rows/s  peak RSS ${peakRssMiB().toFixed(0).padStart(6)} MiB${extra ? "  " + extra : ""}`,
+    `${stage.padEnd(22)} ${rows.toLocaleString("en-US").padStart(12)} rows  ${
+      seconds.toFixed(2).padStart(7)
+    } s  ` +
+      `${(rows / seconds / 1e6).toFixed(2).padStart(6)} M rows/s  peak RSS ${
+        peakRssMiB().toFixed(0).padStart(6)
+      } MiB${extra ? "  " + extra : ""}`,
   );
 }
 
@@ -50,7 +54,9 @@ if (import.meta.main) {
     const dir = await Deno.makeTempDir({ prefix: "bqx-bench-" });
     const silent = !Deno.stderr.isTerminal();
     try {
-      console.log(`BQX ML data benchmarks — ${pairs.length} pairs, months ${months}, ${navigator.hardwareConcurrency} cores`);
+      console.log(
+        `BQX ML data benchmarks — ${pairs.length} pairs, months ${months}, ${navigator.hardwareConcurrency} cores`,
+      );
       const lake = new LakeStore(`${dir}/lake`);
       if (only.has("synth") || only.has("build")) {
         resetPeakRss();
@@ -75,15 +81,29 @@ if (import.meta.main) {
           rows += m1.height;
           await releaseNative();
         }
-        line("BQX+targets kernels", rows, kernel / 1e3, "(1 core, typed arrays; target ≥ 5M rows/s)");
+        line(
+          "BQX+targets kernels",
+          rows,
+          kernel / 1e3,
+          "(1 core, typed arrays; target ≥ 5M rows/s)",
+        );
         line("BQX+targets tables", rows, tables / 1e3, "(1 core, kernels + polars frames)");
         resetPeakRss();
         const t0 = performance.now();
         const reps = await build(lake, { silent });
         const wall = (performance.now() - t0) / 1e3;
-        line("build read+compute+write", rows, wall, `(${Math.min(2, navigator.hardwareConcurrency)} workers, Parquet lz4)`);
+        line(
+          "build read+compute+write",
+          rows,
+          wall,
+          `(${Math.min(2, navigator.hardwareConcurrency)} workers, Parquet lz4)`,
+        );
         const sum = (k: "read" | "compute" | "write") => reps.reduce((s, r) => s + r.seconds[k], 0);
-        console.log(`  worker time: read ${sum("read").toFixed(1)} s, compute ${sum("compute").toFixed(1)} s, write ${sum("write").toFixed(1)} s`);
+        console.log(
+          `  worker time: read ${sum("read").toFixed(1)} s, compute ${
+            sum("compute").toFixed(1)
+          } s, write ${sum("write").toFixed(1)} s`,
+        );
       }
       if (only.has("ingest")) {
         const real = new URL("../../../shared/data/fx-m1/", import.meta.url).pathname;
@@ -97,10 +117,20 @@ if (import.meta.main) {
         if (from) {
           resetPeakRss();
           const t0 = performance.now();
-          const q = await ingest({ from, lake: `${dir}/ingest-lake`, silent, reports: `${dir}/reports` });
+          const q = await ingest({
+            from,
+            lake: `${dir}/ingest-lake`,
+            silent,
+            reports: `${dir}/reports`,
+          });
           const wall = (performance.now() - t0) / 1e3;
           const rows = q.reduce((s, x) => s + x.rowsIn, 0);
-          line("ingest CSV.gz (real)", rows, wall, "(target ≥ 1M rows/s; incl. validate, fill, write)");
+          line(
+            "ingest CSV.gz (real)",
+            rows,
+            wall,
+            "(target ≥ 1M rows/s; incl. validate, fill, write)",
+          );
         }
       }
     } finally {

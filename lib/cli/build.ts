@@ -18,7 +18,11 @@ if (import.meta.main) {
       "base-date": "string",
       "fixed-window": "string",
     });
-    const store = await openStore({ store: f.store as "lake" | "pg", lake: f.lake, pgUrl: f["pg-url"] });
+    const store = await openStore({
+      store: f.store as "lake" | "pg",
+      lake: f.lake,
+      pgUrl: f["pg-url"],
+    });
     try {
       const t0 = performance.now();
       const reports = await build(store, {
@@ -31,8 +35,12 @@ if (import.meta.main) {
       const written = reports.reduce((s, r) => s + r.written, 0);
       const unchanged = reports.reduce((s, r) => s + r.unchanged, 0);
       console.log(
-        `built ${reports.length} pairs, ${rows.toLocaleString("en-US")} rows in ${((performance.now() - t0) / 1e3).toFixed(1)}s ` +
-          `(compute ${(rows / compute / 1e6).toFixed(1)}M rows/s); partitions written ${written}, unchanged ${unchanged} → ${store.kind} ${store.location}`,
+        `built ${reports.length} pairs, ${rows.toLocaleString("en-US")} rows in ${
+          ((performance.now() - t0) / 1e3).toFixed(1)
+        }s ` +
+          `(compute ${
+            (rows / compute / 1e6).toFixed(1)
+          }M rows/s); partitions written ${written}, unchanged ${unchanged} → ${store.kind} ${store.location}`,
       );
     } finally {
       await store.close();

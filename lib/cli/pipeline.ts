@@ -62,7 +62,13 @@ export async function pipeline(options: PipelineOptions = {}) {
   const store = new LakeStore(lake);
   const stage: Record<string, number> = {};
   let t = performance.now();
-  const sw = await synthToStore(store, { months, pairs: resolvePairs(pairs), seed, signal, silent });
+  const sw = await synthToStore(store, {
+    months,
+    pairs: resolvePairs(pairs),
+    seed,
+    signal,
+    silent,
+  });
   stage.synth = (performance.now() - t) / 1e3;
   t = performance.now();
   const built = await build(store, { pairs: sw.pairs, silent });
@@ -71,15 +77,21 @@ export async function pipeline(options: PipelineOptions = {}) {
   const perPair: PairSummary[] = [];
   for (const pair of sw.pairs) {
     const m1 = await store.readTable("m1", pair, { columns: ["filled"] });
-    const bq = await store.readTable("bqx", pair, { columns: ["w15_bqx_return", "w60_bqx_return"] });
-    const tg = await store.readTable("targets", pair, { columns: HORIZONS.map((h) => `target_${h}`) });
+    const bq = await store.readTable("bqx", pair, {
+      columns: ["w15_bqx_return", "w60_bqx_return"],
+    });
+    const tg = await store.readTable("targets", pair, {
+      columns: HORIZONS.map((h) => `target_${h}`),
+    });
     const s = bq.select(
       pl.col("w15_bqx_return").mean().alias("a"),
       pl.col("w15_bqx_return").std().alias("b"),
       pl.col("w60_bqx_return").mean().alias("c"),
       pl.col("w60_bqx_return").std().alias("d"),
     ).row(0) as number[];
-    const cov = tg.select(...HORIZONS.map((h) => pl.col(`target_${h}`).isNotNull().mean().alias(`${h}`)))
+    const cov = tg.select(
+      ...HORIZONS.map((h) => pl.col(`target_${h}`).isNotNull().mean().alias(`${h}`)),
+    )
       .row(0) as number[];
     perPair.push({
       pair,
@@ -138,23 +150,37 @@ if (import.meta.main) {
       signal: f.signal !== "off",
       reports: f.reports,
     });
-    console.log(`\nBQX ML pipeline — ${s.config.pairs.length} pairs, ${s.config.months}, seed ${s.config.seed}, signal ${s.config.signal ? "on" : "off"}`);
-    console.log("pair     rows      filled  w15 mean    w15 std     w60 mean    w60 std     target coverage h15/h75");
+    console.log(
+      `\nBQX ML pipeline — ${s.config.pairs.length} pairs, ${s.config.months}, seed ${s.config.seed}, signal ${
+        s.config.signal ? "on" : "off"
+      }`,
+    );
+    console.log(
+      "pair     rows      filled  w15 mean    w15 std     w60 mean    w60 std     target coverage h15/h75",
+    );
     for (const p of s.pairs) {
       console.log(
-        `${p.pair}  ${String(p.rows).padStart(8)}  ${String(p.filled).padStart(6)}  ${fmt(p.w15_mean).padStart(10)}  ${fmt(p.w15_std).padStart(10)}  ${fmt(p.w60_mean).padStart(10)}  ${fmt(p.w60_std).padStart(10)}  ${(p.coverage["15"] * 100).toFixed(2)}% / ${(p.coverage["75"] * 100).toFixed(2)}%`,
+        `${p.pair}  ${String(p.rows).padStart(8)}  ${String(p.filled).padStart(6)}  ${
+          fmt(p.w15_mean).padStart(10)
+        }  ${fmt(p.w15_std).padStart(10)}  ${fmt(p.w60_mean).padStart(10)}  ${
+          fmt(p.w60_std).padStart(10)
+        }  ${(p.coverage["15"] * 100).toFixed(2)}% / ${(p.coverage["75"] * 100).toFixed(2)}%`,
       );
     }
     if (s.planted_r2_mean) {
       console.log(
         "planted signal, theoretical best R² (mean over pairs): " +
-          Object.entries(s.planted_r2_mean).map(([h, r]) => `h${h} ${(r * 100).toFixed(2)}%`).join("  "),
+          Object.entries(s.planted_r2_mean).map(([h, r]) => `h${h} ${(r * 100).toFixed(2)}%`).join(
+            "  ",
+          ),
       );
     }
     console.log(
       `rows ${s.rows.toLocaleString("en-US")}; time per stage: ` +
         Object.entries(s.stage_seconds).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(", ") +
-        `; BQX+targets ${(s.build_compute_rows_per_s / 1e6).toFixed(1)}M rows/s; summary → ${f.reports ?? "reports"}/pipeline/summary.json`,
+        `; BQX+targets ${(s.build_compute_rows_per_s / 1e6).toFixed(1)}M rows/s; summary → ${
+          f.reports ?? "reports"
+        }/pipeline/summary.json`,
     );
   });
 }

@@ -27,7 +27,11 @@ if (import.meta.main) {
       throw new RangeError(`Invalid --signal "${f.signal}": expected on or off`);
     }
     const signal = f.signal === "on";
-    const store = await openStore({ store: f.store as "lake" | "pg", lake: f.lake, pgUrl: f["pg-url"] });
+    const store = await openStore({
+      store: f.store as "lake" | "pg",
+      lake: f.lake,
+      pgUrl: f["pg-url"],
+    });
     try {
       const r = await synthToStore(store, {
         months: f.months ?? "2024-01..2024-03",
@@ -36,14 +40,20 @@ if (import.meta.main) {
         signal,
       });
       console.log(
-        `synth: ${r.pairs.length} pairs × ${r.months.length} months = ${r.rows.toLocaleString("en-US")} bars ` +
-          `(${r.filled} filled) in ${r.seconds.toFixed(1)}s (${(r.rows / r.seconds / 1e6).toFixed(2)}M bars/s) → ${store.kind} ${store.location}`,
+        `synth: ${r.pairs.length} pairs × ${r.months.length} months = ${
+          r.rows.toLocaleString("en-US")
+        } bars ` +
+          `(${r.filled} filled) in ${r.seconds.toFixed(1)}s (${
+            (r.rows / r.seconds / 1e6).toFixed(2)
+          }M bars/s) → ${store.kind} ${store.location}`,
       );
       if (signal) {
         const th = plantedR2();
         console.log("planted signal: theoretical best R² per horizon (pair: h15 h30 h45 h60 h75)");
         for (const p of r.pairs) {
-          console.log(`  ${p}: ${HORIZONS.map((h) => (th[p][h] * 100).toFixed(2) + "%").join(" ")}`);
+          console.log(
+            `  ${p}: ${HORIZONS.map((h) => (th[p][h] * 100).toFixed(2) + "%").join(" ")}`,
+          );
         }
       }
     } finally {

@@ -9,7 +9,7 @@
  * @module
  */
 import type pl from "nodejs-polars";
-import { _Expr } from "npm:nodejs-polars@0.25.2/bin/lazy/expr/index.js";
+import { _Expr } from "nodejs-polars/bin/lazy/expr/index.js";
 
 /**
  * Parse strings to naive `Datetime("ms")` with an exact format match; anything else becomes null.

@@ -21,9 +21,19 @@ self.onmessage = async (e: MessageEvent) => {
     self.postMessage({ id, format: read.format, seconds, report, bytes }, [bytes.buffer]);
   } catch (err) {
     const d = err instanceof DataError
-      ? { file: err.file, line: err.line, field: err.field, value: err.value, expected: err.expected, reason: err.reason }
+      ? {
+        file: err.file,
+        line: err.line,
+        field: err.field,
+        value: err.value,
+        expected: err.expected,
+        reason: err.reason,
+      }
       : undefined;
-    self.postMessage({ id, error: { name: (err as Error).name, message: (err as Error).message, detail: d } });
+    self.postMessage({
+      id,
+      error: { name: (err as Error).name, message: (err as Error).message, detail: d },
+    });
   }
   await releaseNative();
 };

@@ -58,7 +58,9 @@ export class Rng {
 
   /** @param seed any integer; equal seeds give equal streams */
   constructor(seed: number) {
-    if (!Number.isFinite(seed)) throw new RangeError(`Invalid seed ${seed}: expected a finite number`);
+    if (!Number.isFinite(seed)) {
+      throw new RangeError(`Invalid seed ${seed}: expected a finite number`);
+    }
     let s = Math.trunc(seed) >>> 0;
     s = mix32(s);
     this.a = s;

@@ -177,7 +177,7 @@ export function bqx(
 /** Turn NaN (our typed-array "undefined") into polars null in every float column. */
 export function nanToNull(frame: pl.DataFrame): pl.DataFrame {
   const exprs = frame.columns
-    .filter((c, i) => frame.dtypes[i].equals(pl.Float64) || frame.dtypes[i].equals(pl.Float32))
+    .filter((_c, i) => frame.dtypes[i].equals(pl.Float64) || frame.dtypes[i].equals(pl.Float32))
     .map((c) => pl.col(c).fillNan(null));
   return exprs.length ? frame.withColumns(...exprs) : frame;
 }

@@ -130,8 +130,12 @@ export interface BuildAllOptions extends BuildOptions {
  * @returns one report per pair, in pair order
  */
 export async function build(store: Store, options: BuildAllOptions = {}): Promise<BuildReport[]> {
-  const { pairs: only, workers = Math.min(2, navigator.hardwareConcurrency || 1), silent, ...opts } =
-    options;
+  const {
+    pairs: only,
+    workers = Math.min(2, navigator.hardwareConcurrency || 1),
+    silent,
+    ...opts
+  } = options;
   const parts = await store.listPartitions("m1");
   const all = [...new Set(parts.map((p) => p.pair))].sort();
   const pairs = only ? all.filter((p) => only.includes(p)) : all;
@@ -149,8 +153,9 @@ export async function build(store: Store, options: BuildAllOptions = {}): Promis
     }
   } else {
     const queue = [...pairs];
-    const pool = Array.from({ length: n }, () =>
-      new Worker(new URL("./_buildWorker.ts", import.meta.url).href, { type: "module" })
+    const pool = Array.from(
+      { length: n },
+      () => new Worker(new URL("./_buildWorker.ts", import.meta.url).href, { type: "module" }),
     );
     try {
       await Promise.all(pool.map((w) =>

@@ -282,7 +282,9 @@ export async function ingest(options: IngestOptions): Promise<QualitySummary[]> 
           ...(repairedN ? [`${repairedN} repaired`] : []),
         ].join(", ");
         progress(
-          `[${++done}/${files.length}] ${file} (${fmt}, ${pairs[i]}): ${counts} in ${seconds.toFixed(2)} s`,
+          `[${++done}/${files.length}] ${file} (${fmt}, ${pairs[i]}): ${counts} in ${
+            seconds.toFixed(2)
+          } s`,
         );
       },
     });

@@ -49,7 +49,9 @@ export function readManifest(root: string): Manifest {
   try {
     const m = JSON.parse(Deno.readTextFileSync(`${root}/manifest.json`));
     if (m?.version !== 1 || !Array.isArray(m.partitions)) {
-      throw new Error(`Invalid manifest ${root}/manifest.json: expected {version: 1, partitions: [...]}`);
+      throw new Error(
+        `Invalid manifest ${root}/manifest.json: expected {version: 1, partitions: [...]}`,
+      );
     }
     return m;
   } catch (e) {
@@ -277,9 +279,15 @@ export function readTable(
   options: ReadOptions = {},
 ): pl.DataFrame {
   const { months, columns } = options;
-  const parts = listPartitions(root, table, pair).filter((p) => !months || months.includes(p.month));
+  const parts = listPartitions(root, table, pair).filter((p) =>
+    !months || months.includes(p.month)
+  );
   if (parts.length === 0) {
-    throw new Error(`No ${table} partitions for ${pair} in lake ${root}${months ? ` (months ${months.join(",")})` : ""}`);
+    throw new Error(
+      `No ${table} partitions for ${pair} in lake ${root}${
+        months ? ` (months ${months.join(",")})` : ""
+      }`,
+    );
   }
   const frames = parts.map((p) => {
     const df = pl.readParquet(`${root}/${p.path}`);

@@ -91,7 +91,8 @@ function lit(value: string): string {
 function pgMessage(e: unknown): string {
   if (e && typeof e === "object" && "message" in e) {
     const { message, detail, code } = e as { message: string; detail?: string; code?: string };
-    return [message, detail ? `(${detail})` : "", code ? `[SQLSTATE ${code}]` : ""].filter(Boolean).join(" ");
+    return [message, detail ? `(${detail})` : "", code ? `[SQLSTATE ${code}]` : ""].filter(Boolean)
+      .join(" ");
   }
   return String(e);
 }
@@ -103,7 +104,9 @@ function redact(url: string): string {
 
 function checkIdent(kind: string, value: string): void {
   if (!IDENT.test(value)) {
-    throw new RangeError(`Invalid ${kind} "${value}": expected lower-case letters, digits and _ (not first digit)`);
+    throw new RangeError(
+      `Invalid ${kind} "${value}": expected lower-case letters, digits and _ (not first digit)`,
+    );
   }
   if (kind === "table" && value === "manifest") {
     throw new RangeError(`Invalid table "manifest": the name is reserved for the store's manifest`);
@@ -133,7 +136,9 @@ function columnSpec(name: string, dtype: pl.DataType): ColumnSpec {
     return { name, pgType: "timestamp with time zone", tag: `Datetime(${unit},${tz ?? ""})` };
   }
   throw new TypeError(
-    `Unsupported dtype ${String(dtype)} of column ${name} for PostgreSQL: expected a float, integer (not UInt64), Bool, String or Datetime column`,
+    `Unsupported dtype ${
+      String(dtype)
+    } of column ${name} for PostgreSQL: expected a float, integer (not UInt64), Bool, String or Datetime column`,
   );
 }
 
@@ -275,7 +280,9 @@ export class PgStore implements Store {
       });
     } catch (e) {
       await pool.end().catch(() => {});
-      throw new Error(`Cannot open PostgreSQL store ${store.location}: ${pgMessage(e)}`, { cause: e });
+      throw new Error(`Cannot open PostgreSQL store ${store.location}: ${pgMessage(e)}`, {
+        cause: e,
+      });
     }
     return store;
   }
@@ -287,7 +294,9 @@ export class PgStore implements Store {
   #name(...parts: string[]): string {
     const name = this.prefix + parts.join("_");
     if (name.length > MAX_IDENT) {
-      throw new RangeError(`Invalid table name ${name}: longer than PostgreSQL's ${MAX_IDENT} characters`);
+      throw new RangeError(
+        `Invalid table name ${name}: longer than PostgreSQL's ${MAX_IDENT} characters`,
+      );
     }
     return name;
   }
@@ -306,7 +315,10 @@ export class PgStore implements Store {
       // (socket, protocol) might not, so that connection is dropped rather than pooled.
       let root: unknown = e;
       while (root instanceof Error && root.cause !== undefined) root = root.cause;
-      if (!(root instanceof pg.DatabaseError || root instanceof TypeError || root instanceof RangeError)) {
+      if (
+        !(root instanceof pg.DatabaseError || root instanceof TypeError ||
+          root instanceof RangeError)
+      ) {
         broken = e instanceof Error ? e : new Error(String(e));
       }
       throw e;
@@ -317,7 +329,9 @@ export class PgStore implements Store {
 
   /** Transaction-scoped advisory lock serializing DDL of this schema + prefix. */
   async #lock(c: pg.PoolClient): Promise<void> {
-    await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`bqx-ml:${this.schema}.${this.prefix}`]);
+    await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [
+      `bqx-ml:${this.schema}.${this.prefix}`,
+    ]);
   }
 
   async #exists(c: pg.PoolClient, name: string): Promise<boolean> {
@@ -361,24 +375,41 @@ export class PgStore implements Store {
   }
 
   /** Create the parent table and the pair's child when missing. */
-  async #ensureTable(c: pg.PoolClient, table: string, pair: string, cols: ColumnSpec[]): Promise<void> {
+  async #ensureTable(
+    c: pg.PoolClient,
+    table: string,
+    pair: string,
+    cols: ColumnSpec[],
+  ): Promise<void> {
     const parent = this.#name(table);
     const child = this.#name(table, pair);
     if (await this.#exists(c, child)) return;
     await this.#ddl(c, async () => {
       if (!(await this.#exists(c, parent))) {
-        const defs = cols.map((col) => `${q(col.name)} ${col.pgType}${col.name === "ts_utc" ? " NOT NULL" : ""}`);
+        const defs = cols.map((col) =>
+          `${q(col.name)} ${col.pgType}${col.name === "ts_utc" ? " NOT NULL" : ""}`
+        );
         await c.query(
           `CREATE TABLE ${this.#qualified(parent)} (pair text NOT NULL, ${defs.join(", ")},
              PRIMARY KEY (pair, ts_utc)) PARTITION BY LIST (pair)`,
         );
-        await c.query(`COMMENT ON TABLE ${this.#qualified(parent)} IS ${lit(`BQX ML table ${table} (lib/data/pgStore.ts)`)}`);
+        await c.query(
+          `COMMENT ON TABLE ${this.#qualified(parent)} IS ${
+            lit(`BQX ML table ${table} (lib/data/pgStore.ts)`)
+          }`,
+        );
         for (const col of cols) {
-          await c.query(`COMMENT ON COLUMN ${this.#qualified(parent)}.${q(col.name)} IS ${lit(COMMENT_PREFIX + col.tag)}`);
+          await c.query(
+            `COMMENT ON COLUMN ${this.#qualified(parent)}.${q(col.name)} IS ${
+              lit(COMMENT_PREFIX + col.tag)
+            }`,
+          );
         }
       }
       await c.query(
-        `CREATE TABLE IF NOT EXISTS ${this.#qualified(child)} PARTITION OF ${this.#qualified(parent)}
+        `CREATE TABLE IF NOT EXISTS ${this.#qualified(child)} PARTITION OF ${
+          this.#qualified(parent)
+        }
            FOR VALUES IN (${lit(pair)}) PARTITION BY RANGE (ts_utc)`,
       );
     });
@@ -395,8 +426,12 @@ export class PgStore implements Store {
     if (await this.#exists(c, leaf)) return { leaf, existed: true };
     await this.#ddl(c, async () => {
       await c.query(
-        `CREATE TABLE IF NOT EXISTS ${this.#qualified(leaf)} PARTITION OF ${this.#qualified(this.#name(table, pair))}
-           FOR VALUES FROM (${lit(isoMs(monthStartMs(month)))}) TO (${lit(isoMs(nextMonthMs(month)))})`,
+        `CREATE TABLE IF NOT EXISTS ${this.#qualified(leaf)} PARTITION OF ${
+          this.#qualified(this.#name(table, pair))
+        }
+           FOR VALUES FROM (${lit(isoMs(monthStartMs(month)))}) TO (${
+          lit(isoMs(nextMonthMs(month)))
+        })`,
       );
     });
     return { leaf, existed: false };
@@ -427,42 +462,71 @@ export class PgStore implements Store {
     const known = table in TABLES;
     if (known) {
       const missing = TABLES[table as TableName].filter((col) => !frame.columns.includes(col));
-      if (missing.length) throw new Error(`Cannot write table ${table} ${pair}: missing column(s) ${missing.join(", ")}`);
+      if (missing.length) {
+        throw new Error(
+          `Cannot write table ${table} ${pair}: missing column(s) ${missing.join(", ")}`,
+        );
+      }
     }
-    if (!frame.columns.includes("ts_utc")) throw new Error(`Cannot write table ${where}: missing column ts_utc`);
+    if (!frame.columns.includes("ts_utc")) {
+      throw new Error(`Cannot write table ${where}: missing column ts_utc`);
+    }
     const names = known ? [...TABLES[table as TableName]] : frame.columns;
-    if (names.includes("pair")) throw new Error(`Cannot write table ${where}: column "pair" is reserved for the partition key`);
+    if (names.includes("pair")) {
+      throw new Error(
+        `Cannot write table ${where}: column "pair" is reserved for the partition key`,
+      );
+    }
     for (const n of names) checkIdent(`column of ${table}`, n);
     const specs = names.map((n) => columnSpec(n, frame.getColumn(n).dtype));
     if (!specs[names.indexOf("ts_utc")].tag.startsWith("Datetime")) {
-      throw new TypeError(`Cannot write table ${where}: ts_utc must be Datetime, found ${String(frame.getColumn("ts_utc").dtype)}`);
+      throw new TypeError(
+        `Cannot write table ${where}: ts_utc must be Datetime, found ${
+          String(frame.getColumn("ts_utc").dtype)
+        }`,
+      );
     }
     const nullTs = frame.getColumn("ts_utc").nullCount();
-    if (nullTs > 0) throw new Error(`Cannot write table ${where}: ts_utc has ${nullTs} null value(s)`);
+    if (nullTs > 0) {
+      throw new Error(`Cannot write table ${where}: ts_utc has ${nullTs} null value(s)`);
+    }
     if (frame.height === 0) return [];
 
     // Payload frame: `pair` first, NaN → null, stamps as UTC microseconds.
-    const exprs = [pl.lit(pair).alias("pair"), ...specs.map((s) => {
-      const col = pl.col(s.name);
-      if (s.tag === "Float64" || s.tag === "Float32") return col.fillNan(null);
-      if (s.tag.startsWith("Datetime")) {
-        // Physical µs (UTC epoch when zoned, wall clock read as UTC when naive), shown as UTC.
-        const tz = /^Datetime\(\w+,(.*)\)$/.exec(s.tag)![1] || undefined;
-        return col.cast(pl.Datetime("us", tz)).cast(pl.Int64).cast(pl.Datetime("us", "UTC")).alias(s.name);
-      }
-      return col;
-    })];
+    const exprs = [
+      pl.lit(pair).alias("pair"),
+      ...specs.map((s) => {
+        const col = pl.col(s.name);
+        if (s.tag === "Float64" || s.tag === "Float32") return col.fillNan(null);
+        if (s.tag.startsWith("Datetime")) {
+          // Physical µs (UTC epoch when zoned, wall clock read as UTC when naive), shown as UTC.
+          const tz = /^Datetime\(\w+,(.*)\)$/.exec(s.tag)![1] || undefined;
+          return col.cast(pl.Datetime("us", tz)).cast(pl.Int64).cast(pl.Datetime("us", "UTC"))
+            .alias(s.name);
+        }
+        return col;
+      }),
+    ];
     const sorted = frame.sort("ts_utc").select(...exprs);
     const epochMs = frame.getColumn("ts_utc").sort().cast(pl.Int64).toTypedArray() as BigInt64Array;
-    const unitDiv = { ms: 1n, us: 1000n, ns: 1_000_000n }[/^Datetime\((\w+),/.exec(specs[names.indexOf("ts_utc")].tag)![1] as "ms"];
-    const ms = unitDiv === 1n ? epochMs : epochMs.map((v) => v / unitDiv - (v % unitDiv < 0n ? 1n : 0n));
+    const unitDiv = {
+      ms: 1n,
+      us: 1000n,
+      ns: 1_000_000n,
+    }[/^Datetime\((\w+),/.exec(specs[names.indexOf("ts_utc")].tag)![1] as "ms"];
+    const ms = unitDiv === 1n
+      ? epochMs
+      : epochMs.map((v) => v / unitDiv - (v % unitDiv < 0n ? 1n : 0n));
     const bounds = monthBounds(ms);
 
     return await this.#withClient(async (c) => {
       try {
         await this.#ensureTable(c, table, pair, specs);
       } catch (e) {
-        throw new Error(`Cannot create table ${this.#qualified(this.#name(table))} for ${where}: ${pgMessage(e)}`, { cause: e });
+        throw new Error(
+          `Cannot create table ${this.#qualified(this.#name(table))} for ${where}: ${pgMessage(e)}`,
+          { cause: e },
+        );
       }
       const stored = (await this.#columns(c, table))!;
       this.#checkColumns(table, pair, specs, stored);
@@ -493,16 +557,33 @@ export class PgStore implements Store {
               continue;
             }
             await c.query(`TRUNCATE ${this.#qualified(leaf)}`);
-            const copy = c.query(copyFrom(`COPY ${this.#qualified(leaf)} (${colList}) FROM STDIN (FORMAT csv, NULL '', FREEZE true)`));
+            const copy = c.query(
+              copyFrom(
+                `COPY ${
+                  this.#qualified(leaf)
+                } (${colList}) FROM STDIN (FORMAT csv, NULL '', FREEZE true)`,
+              ),
+            );
             await pipeline(Readable.from(chunks(payload)), copy);
-            if (copy.rowCount !== rows) throw new Error(`COPY loaded ${copy.rowCount} rows, expected ${rows}`);
+            if (copy.rowCount !== rows) {
+              throw new Error(`COPY loaded ${copy.rowCount} rows, expected ${rows}`);
+            }
             await c.query(
               `INSERT INTO ${this.#manifest} ("table", pair, month, rows, sha256, params, first_ts, last_ts, written_at)
                VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, now())
                ON CONFLICT ("table", pair, month) DO UPDATE SET rows = EXCLUDED.rows, sha256 = EXCLUDED.sha256,
                  params = EXCLUDED.params, first_ts = EXCLUDED.first_ts, last_ts = EXCLUDED.last_ts,
                  written_at = EXCLUDED.written_at`,
-              [table, pair, month, rows, hash, JSON.stringify(params), isoMs(Number(ms[a])), isoMs(Number(ms[b - 1]))],
+              [
+                table,
+                pair,
+                month,
+                rows,
+                hash,
+                JSON.stringify(params),
+                isoMs(Number(ms[a])),
+                isoMs(Number(ms[b - 1])),
+              ],
             );
             await c.query("COMMIT");
           } catch (e) {
@@ -511,7 +592,10 @@ export class PgStore implements Store {
           }
         } catch (e) {
           const at = leaf ? ` (${this.#qualified(leaf)})` : "";
-          throw new Error(`Cannot write table ${table} ${pair} month ${month}${at}: ${pgMessage(e)}`, { cause: e });
+          throw new Error(
+            `Cannot write table ${table} ${pair} month ${month}${at}: ${pgMessage(e)}`,
+            { cause: e },
+          );
         }
         results.push({ month, rows, status: "written" });
       }
@@ -527,14 +611,20 @@ export class PgStore implements Store {
       const t = byName.get(s.name);
       if (!t) problems.push(`column ${s.name} is not in the table`);
       else if (t.pgType !== s.pgType || (t.tag && t.tag !== s.tag)) {
-        problems.push(`column ${s.name} is ${t.pgType}${t.tag ? ` (${t.tag})` : ""} in the table but ${s.tag} in the frame`);
+        problems.push(
+          `column ${s.name} is ${t.pgType}${
+            t.tag ? ` (${t.tag})` : ""
+          } in the table but ${s.tag} in the frame`,
+        );
       }
     }
     const extra = stored.filter((t) => !specs.some((s) => s.name === t.name)).map((t) => t.name);
     if (extra.length) problems.push(`table column(s) ${extra.join(", ")} missing from the frame`);
     if (problems.length) {
       throw new TypeError(
-        `Cannot write table ${table} ${pair} to ${this.#qualified(this.#name(table))}: ${problems.join("; ")}`,
+        `Cannot write table ${table} ${pair} to ${this.#qualified(this.#name(table))}: ${
+          problems.join("; ")
+        }`,
       );
     }
   }
@@ -551,40 +641,62 @@ export class PgStore implements Store {
     const { months, columns } = options;
     checkIdent("table", table);
     checkIdent("pair", pair);
-    const scope = `${table} partitions for ${pair} in PostgreSQL ${this.location}${months ? ` (months ${months.join(",")})` : ""}`;
+    const scope = `${table} partitions for ${pair} in PostgreSQL ${this.location}${
+      months ? ` (months ${months.join(",")})` : ""
+    }`;
     for (const m of months ?? []) {
-      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(m)) throw new RangeError(`Invalid month "${m}": expected YYYY-MM`);
+      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(m)) {
+        throw new RangeError(`Invalid month "${m}": expected YYYY-MM`);
+      }
     }
     return await this.#withClient(async (c) => {
       const stored = await this.#columns(c, table);
-      const parts = (await this.#list(c, table, pair)).filter((p) => !months || months.includes(p.month));
+      const parts = (await this.#list(c, table, pair)).filter((p) =>
+        !months || months.includes(p.month)
+      );
       if (!stored || parts.length === 0) throw new Error(`No ${scope}`);
       let specs = stored;
       if (columns) {
         const want = ["ts_utc", ...columns.filter((col) => col !== "ts_utc")];
         const unknown = want.filter((n) => !stored.some((s) => s.name === n));
-        if (unknown.length) throw new Error(`Cannot read ${table} ${pair}: unknown column(s) ${unknown.join(", ")}`);
+        if (unknown.length) {
+          throw new Error(`Cannot read ${table} ${pair}: unknown column(s) ${unknown.join(", ")}`);
+        }
         specs = [...new Set(want)].map((n) => stored.find((s) => s.name === n)!);
       }
       const range = months
         ? ` AND (${
           parts.map((p) =>
-            `(ts_utc >= ${lit(isoMs(monthStartMs(p.month)))} AND ts_utc < ${lit(isoMs(nextMonthMs(p.month)))})`
+            `(ts_utc >= ${lit(isoMs(monthStartMs(p.month)))} AND ts_utc < ${
+              lit(isoMs(nextMonthMs(p.month)))
+            })`
           ).join(" OR ")
         })`
         : "";
-      const sql = `COPY (SELECT ${specs.map((s) => q(s.name)).join(", ")} FROM ${this.#qualified(this.#name(table))}
+      const sql = `COPY (SELECT ${specs.map((s) => q(s.name)).join(", ")} FROM ${
+        this.#qualified(this.#name(table))
+      }
         WHERE pair = ${lit(pair)}${range} ORDER BY ts_utc) TO STDOUT (FORMAT binary)`;
       let buf: Uint8Array;
       try {
         buf = await c.query(new CopyOut(sql)).done;
       } catch (e) {
-        throw new Error(`Cannot read ${table} ${pair} from ${this.#qualified(this.#name(table))}: ${pgMessage(e)}`, { cause: e });
+        throw new Error(
+          `Cannot read ${table} ${pair} from ${this.#qualified(this.#name(table))}: ${
+            pgMessage(e)
+          }`,
+          { cause: e },
+        );
       }
       try {
         return decodeBinaryCopy(buf, specs);
       } catch (e) {
-        throw new Error(`Cannot decode ${table} ${pair} from ${this.#qualified(this.#name(table))}: ${pgMessage(e)}`, { cause: e });
+        throw new Error(
+          `Cannot decode ${table} ${pair} from ${this.#qualified(this.#name(table))}: ${
+            pgMessage(e)
+          }`,
+          { cause: e },
+        );
       }
     });
   }
@@ -600,7 +712,11 @@ export class PgStore implements Store {
     return this.#list(this.#pool, table, pair);
   }
 
-  async #list(db: pg.Pool | pg.PoolClient, table?: string, pair?: string): Promise<PartitionInfo[]> {
+  async #list(
+    db: pg.Pool | pg.PoolClient,
+    table?: string,
+    pair?: string,
+  ): Promise<PartitionInfo[]> {
     const r = await db.query(
       `SELECT "table", pair, month, rows FROM ${this.#manifest}
         WHERE ($1::text IS NULL OR "table" = $1) AND ($2::text IS NULL OR pair = $2)
@@ -609,7 +725,12 @@ export class PgStore implements Store {
     ).catch((e: unknown) => {
       throw new Error(`Cannot list partitions in ${this.#manifest}: ${pgMessage(e)}`, { cause: e });
     });
-    return r.rows.map((row: { table: string; pair: string; month: string; rows: string }) => ({ table: row.table, pair: row.pair, month: row.month, rows: Number(row.rows) }));
+    return r.rows.map((row: { table: string; pair: string; month: string; rows: string }) => ({
+      table: row.table,
+      pair: row.pair,
+      month: row.month,
+      rows: Number(row.rows),
+    }));
   }
 
   /** End the connection pool. */
@@ -679,7 +800,14 @@ class CopyOut {
 const PG_EPOCH_US = 946_684_800_000_000;
 const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00]; // "PGCOPY\n\xff\r\n\0"
 
-type Column = Float64Array | Float32Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | (string | null)[];
+type Column =
+  | Float64Array
+  | Float32Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | (string | null)[];
 
 /**
  * Decode `COPY … TO STDOUT (FORMAT binary)` into a frame with the columns' polars dtypes.
@@ -690,7 +818,9 @@ type Column = Float64Array | Float32Array | Int16Array | Int32Array | BigInt64Ar
  */
 function decodeBinaryCopy(buf: Uint8Array, specs: ColumnSpec[]): pl.DataFrame {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (buf.length < 19 || SIGNATURE.some((b, i) => buf[i] !== b)) throw new Error("Invalid binary COPY header");
+  if (buf.length < 19 || SIGNATURE.some((b, i) => buf[i] !== b)) {
+    throw new Error("Invalid binary COPY header");
+  }
   const start = 19 + view.getInt32(15);
   const nCols = specs.length;
   // Pass 1: count rows.
@@ -773,12 +903,18 @@ function decodeBinaryCopy(buf: Uint8Array, specs: ColumnSpec[]): pl.DataFrame {
   const data: Record<string, pl.Series> = {};
   specs.forEach((s, j) => {
     const c = cols[j];
-    data[s.name] = Array.isArray(c) ? pl.Series(s.name, c, pl.Utf8) : pl.Series(s.name, c as unknown as number[]);
-    if (valid[j] && !Array.isArray(c)) data[`\u0000valid_${j}`] = pl.Series(`\u0000valid_${j}`, valid[j]!).cast(pl.Bool);
+    data[s.name] = Array.isArray(c)
+      ? pl.Series(s.name, c, pl.Utf8)
+      : pl.Series(s.name, c as unknown as number[]);
+    if (valid[j] && !Array.isArray(c)) {
+      data[`\u0000valid_${j}`] = pl.Series(`\u0000valid_${j}`, valid[j]!).cast(pl.Bool);
+    }
   });
   return pl.DataFrame(data).select(...specs.map((s, j) => {
     let e = pl.col(s.name);
-    if (valid[j] && !Array.isArray(cols[j])) e = pl.when(pl.col(`\u0000valid_${j}`)).then(e).otherwise(pl.lit(null));
+    if (valid[j] && !Array.isArray(cols[j])) {
+      e = pl.when(pl.col(`\u0000valid_${j}`)).then(e).otherwise(pl.lit(null));
+    }
     const dt = dtypeOf(s);
     if (dt.variant === "Datetime") {
       const [unit, tz] = (dt as unknown as { inner: [string, string | null | undefined] }).inner;

@@ -37,7 +37,9 @@ export function baseCloseOf(frame: pl.DataFrame, options: RateIndexOptions = {})
   if (frame.height === 0) throw new RangeError("Cannot index an empty frame");
   if (baseDate === undefined) return frame.getColumn("close").get(0) as number;
   const t = typeof baseDate === "number" ? baseDate : Date.parse(baseDate);
-  if (!Number.isFinite(t)) throw new RangeError(`Invalid baseDate "${baseDate}": expected an ISO date`);
+  if (!Number.isFinite(t)) {
+    throw new RangeError(`Invalid baseDate "${baseDate}": expected an ISO date`);
+  }
   const after = frame.filter(pl.col("ts_utc").cast(pl.Int64).gtEq(t));
   if (after.height === 0) {
     throw new RangeError(`Invalid baseDate "${baseDate}": no bar at or after it`);

@@ -36,7 +36,10 @@ export async function readValidated(
   options: ReadValidatedOptions = {},
 ): Promise<ReadValidated[]> {
   const { format = "auto", tz = "america/new_york", onInvalid = "reject", onFile } = options;
-  const n = Math.min(options.workers ?? Math.min(2, navigator.hardwareConcurrency || 1), files.length);
+  const n = Math.min(
+    options.workers ?? Math.min(2, navigator.hardwareConcurrency || 1),
+    files.length,
+  );
   const out: (ReadValidated | undefined)[] = new Array(files.length);
   const errors: (Error | undefined)[] = new Array(files.length);
   if (n <= 1) {
@@ -44,14 +47,21 @@ export async function readValidated(
       const t0 = performance.now();
       const read = readBars(files[i], { format, tz });
       const { bars, report } = validate(read, { onInvalid });
-      out[i] = { file: files[i], format: read.format, seconds: (performance.now() - t0) / 1e3, bars, report };
+      out[i] = {
+        file: files[i],
+        format: read.format,
+        seconds: (performance.now() - t0) / 1e3,
+        bars,
+        report,
+      };
       onFile?.(out[i]!, i);
     }
     return out as ReadValidated[];
   }
   let next = 0;
-  const pool = Array.from({ length: n }, () =>
-    new Worker(new URL("./_readWorker.ts", import.meta.url).href, { type: "module" })
+  const pool = Array.from(
+    { length: n },
+    () => new Worker(new URL("./_readWorker.ts", import.meta.url).href, { type: "module" }),
   );
   try {
     await Promise.all(pool.map((w) =>

@@ -69,14 +69,21 @@ export function monthRange(spec: string): string[] {
   const [a, b = a] = spec.split("..");
   const re = /^(\d{4})-(\d{2})$/;
   const ma = re.exec(a.trim()), mb = re.exec(b.trim());
-  if (!ma || !mb) throw new RangeError(`Invalid months "${spec}": expected YYYY-MM or YYYY-MM..YYYY-MM`);
+  if (!ma || !mb) {
+    throw new RangeError(`Invalid months "${spec}": expected YYYY-MM or YYYY-MM..YYYY-MM`);
+  }
   let y = +ma[1], m = +ma[2];
   const ye = +mb[1], me = +mb[2];
-  if (m < 1 || m > 12 || me < 1 || me > 12) throw new RangeError(`Invalid months "${spec}": month must be 01..12`);
+  if (m < 1 || m > 12 || me < 1 || me > 12) {
+    throw new RangeError(`Invalid months "${spec}": month must be 01..12`);
+  }
   const out: string[] = [];
   while (y < ye || (y === ye && m <= me)) {
     out.push(`${y}-${String(m).padStart(2, "0")}`);
-    if (++m > 12) { m = 1; y++; }
+    if (++m > 12) {
+      m = 1;
+      y++;
+    }
   }
   if (out.length === 0) throw new RangeError(`Invalid months "${spec}": end is before start`);
   return out;

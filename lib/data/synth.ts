@@ -93,19 +93,37 @@ export const CURRENCY_VOLS: Readonly<Record<Currency, number>> = {
 /** Hand-set correlations of the currency shocks (unlisted pairs: 0). Positive definite. */
 const CORRELATION_ENTRIES: readonly [Currency, Currency, number][] = [
   // European block
-  ["eur", "gbp", 0.30], ["eur", "chf", 0.65], ["gbp", "chf", 0.30],
+  ["eur", "gbp", 0.30],
+  ["eur", "chf", 0.65],
+  ["gbp", "chf", 0.30],
   // commodity block
-  ["aud", "nzd", 0.72], ["aud", "cad", 0.35], ["nzd", "cad", 0.40],
+  ["aud", "nzd", 0.72],
+  ["aud", "cad", 0.35],
+  ["nzd", "cad", 0.40],
   // safe havens
-  ["jpy", "chf", 0.50], ["usd", "jpy", 0.45], ["eur", "jpy", 0.15], ["gbp", "jpy", -0.05],
+  ["jpy", "chf", 0.50],
+  ["usd", "jpy", 0.45],
+  ["eur", "jpy", 0.15],
+  ["gbp", "jpy", -0.05],
   // risk-on vs safe haven
-  ["aud", "jpy", -0.35], ["nzd", "jpy", -0.30], ["cad", "jpy", -0.15], ["aud", "chf", -0.15],
-  ["nzd", "chf", -0.15], ["cad", "chf", -0.05],
+  ["aud", "jpy", -0.35],
+  ["nzd", "jpy", -0.30],
+  ["cad", "jpy", -0.15],
+  ["aud", "chf", -0.15],
+  ["nzd", "chf", -0.15],
+  ["cad", "chf", -0.05],
   // USD hub
-  ["usd", "eur", -0.20], ["usd", "gbp", -0.25], ["usd", "aud", -0.25], ["usd", "nzd", -0.30],
-  ["usd", "cad", 0.30], ["usd", "chf", -0.25],
+  ["usd", "eur", -0.20],
+  ["usd", "gbp", -0.25],
+  ["usd", "aud", -0.25],
+  ["usd", "nzd", -0.30],
+  ["usd", "cad", 0.30],
+  ["usd", "chf", -0.25],
   // mild cross links
-  ["eur", "aud", 0.10], ["eur", "nzd", 0.05], ["gbp", "aud", 0.15], ["gbp", "nzd", 0.10],
+  ["eur", "aud", 0.10],
+  ["eur", "nzd", 0.05],
+  ["gbp", "aud", 0.15],
+  ["gbp", "nzd", 0.10],
   ["gbp", "cad", 0.10],
 ];
 
@@ -148,12 +166,30 @@ export const PLANTED_BETAS: Readonly<Record<Currency, number>> = {
 
 /** Relative intraday vol level per UTC hour, before smoothing and normalization. */
 const HOURLY_LEVEL = [
-  0.75, 0.85, 0.75, 0.65, 0.60, 0.60, 0.70, // 00–06 Tokyo
-  1.15, 1.25, // 07–08 Tokyo/London overlap
-  1.10, 1.00, 0.95, // 09–11 London
-  1.30, 1.55, 1.50, 1.35, // 12–15 London/New York overlap
-  1.05, 0.80, 0.70, 0.65, 0.55, // 16–20 New York
-  0.40, 0.30, 0.45, // 21 New York close, 22 roll, 23 Sydney/Tokyo pre-open
+  0.75,
+  0.85,
+  0.75,
+  0.65,
+  0.60,
+  0.60,
+  0.70, // 00–06 Tokyo
+  1.15,
+  1.25, // 07–08 Tokyo/London overlap
+  1.10,
+  1.00,
+  0.95, // 09–11 London
+  1.30,
+  1.55,
+  1.50,
+  1.35, // 12–15 London/New York overlap
+  1.05,
+  0.80,
+  0.70,
+  0.65,
+  0.55, // 16–20 New York
+  0.40,
+  0.30,
+  0.45, // 21 New York close, 22 roll, 23 Sydney/Tokyo pre-open
 ];
 
 /**
@@ -288,7 +324,9 @@ function cholesky(r: readonly (readonly number[])[]): Float64Array {
       for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
       if (i === j) {
         if (!(s > 0)) {
-          throw new RangeError(`Expected a positive definite correlation matrix but found pivot ${s}`);
+          throw new RangeError(
+            `Expected a positive definite correlation matrix but found pivot ${s}`,
+          );
         }
         l[i * n + i] = Math.sqrt(s);
       } else l[i * n + j] = s / l[j * n + j];
@@ -335,7 +373,9 @@ export function isMarketOpen(ms: number): boolean {
 }
 
 function resolveMonths(months: string | readonly string[]): string[] {
-  const list = typeof months === "string" ? monthRange(months) : months.flatMap((m) => monthRange(m));
+  const list = typeof months === "string"
+    ? monthRange(months)
+    : months.flatMap((m) => monthRange(m));
   if (list.length === 0) throw new RangeError("Expected at least one month but found none");
   for (let i = 1; i < list.length; i++) {
     const a = monthStartMs(list[i - 1]), b = monthStartMs(list[i]);
@@ -408,7 +448,9 @@ export function synthMonths(
       throw new RangeError(`Expected ${name} to be a finite number >= 0 but found ${v}`);
     }
   }
-  if (!Number.isFinite(seed)) throw new RangeError(`Expected seed to be a finite number but found ${seed}`);
+  if (!Number.isFinite(seed)) {
+    throw new RangeError(`Expected seed to be a finite number but found ${seed}`);
+  }
   const planted = signal === false ? undefined : resolveSignal(signal === true ? {} : signal);
   return simulate({ monthList, pairList, seed, planted, missingMinutes, subSteps, ...knobs });
 }
@@ -428,7 +470,8 @@ interface SimConfig {
 
 /** The simulation loop behind {@linkcode synthMonths} (options already validated). */
 function* simulate(cfg: SimConfig): Generator<{ month: string; bars: Map<string, pl.DataFrame> }> {
-  const { monthList, pairList, seed, planted, missingMinutes, subSteps, noiseBp, jumpsPerDay } = cfg;
+  const { monthList, pairList, seed, planted, missingMinutes, subSteps, noiseBp, jumpsPerDay } =
+    cfg;
   const { volScale, volumeScale } = cfg;
   // ---- static parameters
   const K = subSteps, sqrtK = Math.sqrt(K);
@@ -608,7 +651,9 @@ export function synthMarket(options: SynthOptions): Map<string, pl.DataFrame> {
     }
   }
   const out = new Map<string, pl.DataFrame>();
-  for (const [pair, frames] of parts) out.set(pair, frames.length === 1 ? frames[0] : pl.concat(frames));
+  for (const [pair, frames] of parts) {
+    out.set(pair, frames.length === 1 ? frames[0] : pl.concat(frames));
+  }
   return out;
 }
 
@@ -657,7 +702,8 @@ export function plantedR2(options: PlantedR2Options = {}): Record<string, Record
   const { noiseBp = 0.15, jumpsPerDay = 0.05, volScale = 1, horizons = HORIZONS } = options;
   const { alpha, betas } = resolveSignal(options);
   const sd = CURRENCIES.map((c) => (volScale * CURRENCY_VOLS[c]) / Math.sqrt(MINUTES_PER_YEAR));
-  const offDiag = Math.exp(-CCY_SD * CCY_SD), jumpVar = (jumpsPerDay / 1440) * JUMP_SIZE * JUMP_SIZE;
+  const offDiag = Math.exp(-CCY_SD * CCY_SD),
+    jumpVar = (jumpsPerDay / 1440) * JUMP_SIZE * JUMP_SIZE;
   const cov = (i: number, j: number) =>
     CURRENCY_CORRELATION[i][j] * sd[i] * sd[j] * (i === j ? 1 + jumpVar : offDiag);
   const quad = (a: number[], b: number[]) => {
@@ -729,12 +775,16 @@ export function oracle(
   const { alpha, betas } = resolveSignal(options);
   const missing = USD_LEGS.map(([p]) => p).filter((p) => !bars.has(p));
   if (missing.length > 0) {
-    throw new RangeError(`Expected bars for the USD pairs but found none for ${missing.join(", ")}`);
+    throw new RangeError(
+      `Expected bars for the USD pairs but found none for ${missing.join(", ")}`,
+    );
   }
   const tsOf = (f: pl.DataFrame) =>
     f.getColumn("ts_utc").cast(pl.Int64).cast(pl.Float64).toTypedArray() as Float64Array;
   const legTs = USD_LEGS.map(([p]) => tsOf(bars.get(p)!));
-  const legClose = USD_LEGS.map(([p]) => bars.get(p)!.getColumn("close").toTypedArray() as Float64Array);
+  const legClose = USD_LEGS.map(([p]) =>
+    bars.get(p)!.getColumn("close").toTypedArray() as Float64Array
+  );
   // common minutes of the seven USD pairs, and s on them
   const ptr = new Int32Array(7);
   const gridTs: number[] = [], gridS: number[] = [];
@@ -783,7 +833,9 @@ export function oracle(
       sp[i] = gi >= 0 ? gridS[gi] : 0;
     }
     const cols = [frame.getColumn("ts_utc"), pl.Series("s", sp)];
-    horizons.forEach((h, k) => cols.push(pl.Series(`oracle_${h}`, sp.map((v) => -db * weights[k] * v))));
+    horizons.forEach((h, k) =>
+      cols.push(pl.Series(`oracle_${h}`, sp.map((v) => -db * weights[k] * v)))
+    );
     out.set(pair, pl.DataFrame(cols));
   }
   return out;

@@ -9,7 +9,7 @@ import { releaseNative } from "./_native.ts";
 import { gapFill } from "./gapFill.ts";
 import { withRateIndex } from "./rateIndex.ts";
 import type { Store } from "./store.ts";
-import { type SynthOptions, synthMonths } from "./synth.ts";
+import { synthMonths, type SynthOptions } from "./synth.ts";
 import { progress } from "../progress.ts";
 import { monthRange } from "./schema.ts";
 
@@ -28,7 +28,9 @@ export async function synthToStore(
   options: SynthOptions & { silent?: boolean },
 ): Promise<SynthWriteReport> {
   const t0 = performance.now();
-  const months = typeof options.months === "string" ? monthRange(options.months) : [...options.months];
+  const months = typeof options.months === "string"
+    ? monthRange(options.months)
+    : [...options.months];
   const bar = progress("synth", months.length, { unit: "months", silent: options.silent });
   const base = new Map<string, number>();
   let rows = 0, filled = 0;

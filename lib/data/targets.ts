@@ -189,9 +189,7 @@ export function targets(
   const df = pl.DataFrame(cols);
   return df.withColumns(
     ...df.columns.filter((c) => c !== "ts_utc").map((c) =>
-      c.startsWith("direction_")
-        ? pl.col(c).fillNan(null).cast(pl.Int8)
-        : pl.col(c).fillNan(null)
+      c.startsWith("direction_") ? pl.col(c).fillNan(null).cast(pl.Int8) : pl.col(c).fillNan(null)
     ),
   );
 }

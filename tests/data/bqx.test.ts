@@ -75,12 +75,20 @@ Deno.test("bqxArrays() matches a hand-computed case", () => {
   assert.equal(a.min[3], 99);
   assert.equal(a.endpoint[3], 100);
   assert.ok(Math.abs(a.avg[3] - 302 / 3) < 1e-12);
-  assert.ok(Math.abs(a.stdev[3] - Math.sqrt(((102 - 302 / 3) ** 2 + (101 - 302 / 3) ** 2 + (99 - 302 / 3) ** 2) / 2)) < 1e-12);
+  assert.ok(
+    Math.abs(
+      a.stdev[3] -
+        Math.sqrt(((102 - 302 / 3) ** 2 + (101 - 302 / 3) ** 2 + (99 - 302 / 3) ** 2) / 2),
+    ) < 1e-12,
+  );
   assert.ok(Number.isNaN(a.return[2]));
 });
 
 Deno.test("bqxArrays() rejects a window below 2", () => {
-  assert.throws(() => bqxArrays(new Float64Array(10), 1), /Expected window to be an integer >= 2 but found 1/);
+  assert.throws(
+    () => bqxArrays(new Float64Array(10), 1),
+    /Expected window to be an integer >= 2 but found 1/,
+  );
 });
 
 Deno.test("bqx() is causal: perturbing bars after t leaves every value at <= t bit-identical", () => {
@@ -95,6 +103,9 @@ Deno.test("bqx() is causal: perturbing bars after t leaves every value at <= t b
       assert.deepEqual(b.getColumn(c).toArray(), a.getColumn(c).toArray(), `${c} moved at <= ${t}`);
     }
     // and the perturbation is visible after t (the test can fail)
-    assert.notDeepEqual(pert.getColumn("w15_bqx_return").get(t + 20), base.getColumn("w15_bqx_return").get(t + 20));
+    assert.notDeepEqual(
+      pert.getColumn("w15_bqx_return").get(t + 20),
+      base.getColumn("w15_bqx_return").get(t + 20),
+    );
   }
 });

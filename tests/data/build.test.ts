@@ -11,7 +11,12 @@ import { withRateIndex } from "../../lib/data/rateIndex.ts";
 Deno.test("build() with 2 workers stores the same bqx/targets as the in-memory functions, idempotently", async () => {
   const root = await Deno.makeTempDir();
   const store = new LakeStore(root);
-  await synthToStore(store, { months: "2024-01..2024-02", pairs: ["eurusd", "usdjpy", "eurjpy"], seed: 3, silent: true });
+  await synthToStore(store, {
+    months: "2024-01..2024-02",
+    pairs: ["eurusd", "usdjpy", "eurjpy"],
+    seed: 3,
+    silent: true,
+  });
   const reps = await build(store, { workers: 2, silent: true });
   assert.deepEqual(reps.map((r) => r.pair), ["eurjpy", "eurusd", "usdjpy"]);
   for (const pair of ["eurusd", "usdjpy", "eurjpy"]) {
@@ -35,16 +40,31 @@ Deno.test("buildPair() honours a base date and the fixed-window variant", async 
   await synthToStore(store, { months: "2024-03", pairs: ["gbpusd"], seed: 1, silent: true });
   const bars = readTable(root, "m1", "gbpusd");
   const t = bars.getColumn("ts_utc").cast(pl.Float64).get(5000) as number;
-  const out = buildPair(bars, { baseDate: new Date(t).toISOString(), fixedWindow: 60, horizons: [15] });
+  const out = buildPair(bars, {
+    baseDate: new Date(t).toISOString(),
+    fixedWindow: 60,
+    horizons: [15],
+  });
   assert.equal(out.m1.getColumn("rate_index").get(5000), 100);
-  assert.deepEqual(out.targets.columns, ["ts_utc", "target_15", "target_15_scaled", "direction_15"]);
+  assert.deepEqual(out.targets.columns, [
+    "ts_utc",
+    "target_15",
+    "target_15_scaled",
+    "direction_15",
+  ]);
   const ts = out.m1.getColumn("ts_utc").cast(pl.Float64).toTypedArray();
   const i = 3000;
   assert.equal(ts[i + 15] - ts[i], 15 * 60_000); // no gap in between
-  assert.equal(out.targets.getColumn("target_15").get(i), out.bqx.getColumn("w60_bqx_return").get(i + 15));
+  assert.equal(
+    out.targets.getColumn("target_15").get(i),
+    out.bqx.getColumn("w60_bqx_return").get(i + 15),
+  );
 });
 
 Deno.test("build() names the store when there is nothing to build", async () => {
   const root = await Deno.makeTempDir();
-  await assert.rejects(() => build(new LakeStore(root), { silent: true }), /No m1 data in lake store .*: ingest or synth first/);
+  await assert.rejects(
+    () => build(new LakeStore(root), { silent: true }),
+    /No m1 data in lake store .*: ingest or synth first/,
+  );
 });

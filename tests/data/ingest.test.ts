@@ -337,7 +337,10 @@ Deno.test("ingest() replaces an overlapping month wholesale and keeps the stored
     assert.deepEqual(m1.getColumn("close").toArray(), [1.4, 1.4001, 1.4002, 1.4003]);
     const idx = m1.getColumn("rate_index").toArray() as number[];
     [1.4, 1.4001, 1.4002, 1.4003].forEach((c, i) =>
-      assert.ok(Math.abs(idx[i] - (100 * c) / 1.25) <= 1e-13 * idx[i], `rate_index[${i}] = ${idx[i]}`)
+      assert.ok(
+        Math.abs(idx[i] - (100 * c) / 1.25) <= 1e-13 * idx[i],
+        `rate_index[${i}] = ${idx[i]}`,
+      )
     );
     assert.equal(readTable(lake, "m1", "eurusd", { months: ["2018-01"] }).height, 10);
   } finally {

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
-import { atomicWrite, listPartitions, readManifest, readTable, writePartitions } from "../../lib/data/lake.ts";
+import {
+  atomicWrite,
+  listPartitions,
+  readManifest,
+  readTable,
+  writePartitions,
+} from "../../lib/data/lake.ts";
 import { withRateIndex } from "../../lib/data/rateIndex.ts";
 import { randomBars } from "../_helpers.ts";
 
@@ -21,14 +27,20 @@ function snapshot(root: string): Record<string, string> {
 function twoMonths(n = 200, seed = 1): pl.DataFrame {
   const bars = withRateIndex(randomBars(n, seed));
   const shift = Date.UTC(2024, 0, 31, 23) - Date.UTC(2024, 0, 1);
-  return bars.withColumns(pl.col("ts_utc").cast(pl.Int64).add(shift).cast(pl.Datetime("ms", "UTC")));
+  return bars.withColumns(
+    pl.col("ts_utc").cast(pl.Int64).add(shift).cast(pl.Datetime("ms", "UTC")),
+  );
 }
 
 Deno.test("writePartitions() splits by month and reads back equal", async () => {
   const root = await Deno.makeTempDir();
   const df = twoMonths();
   const res = writePartitions(root, "m1", "eurusd", df, { params: { seed: 1 } });
-  assert.deepEqual(res.map((r) => [r.month, r.rows, r.status]), [["2024-01", 60, "written"], ["2024-02", 140, "written"]]);
+  assert.deepEqual(res.map((r) => [r.month, r.rows, r.status]), [["2024-01", 60, "written"], [
+    "2024-02",
+    140,
+    "written",
+  ]]);
   assert.ok(Deno.statSync(`${root}/m1/pair=eurusd/month=2024-01.parquet`).isFile);
   const back = readTable(root, "m1", "eurusd");
   assert.ok(back.frameEqual(df.select(...back.columns)));
@@ -58,12 +70,19 @@ Deno.test("writePartitions() replaces an overlapping month and keeps the others"
   const res = writePartitions(root, "m1", "eurusd", feb2);
   assert.deepEqual(res.map((r) => r.month), ["2024-02"]);
   assert.ok(readTable(root, "m1", "eurusd", { months: ["2024-01"] }).frameEqual(jan));
-  assert.ok(readTable(root, "m1", "eurusd", { months: ["2024-02"] }).frameEqual(feb2.select(...jan.columns)));
+  assert.ok(
+    readTable(root, "m1", "eurusd", { months: ["2024-02"] }).frameEqual(
+      feb2.select(...jan.columns),
+    ),
+  );
 });
 
 Deno.test("writePartitions() names a missing column and writes nothing", async () => {
   const root = await Deno.makeTempDir();
-  assert.throws(() => writePartitions(root, "m1", "eurusd", twoMonths().drop("filled")), /Cannot write table m1: missing column\(s\) filled/);
+  assert.throws(
+    () => writePartitions(root, "m1", "eurusd", twoMonths().drop("filled")),
+    /Cannot write table m1: missing column\(s\) filled/,
+  );
   assert.deepEqual(readManifest(root).partitions, []);
 });
 
@@ -75,7 +94,10 @@ Deno.test("atomicWrite() leaves the old file intact when the write fails", async
   Deno.mkdirSync(`${root}/x/dir/inner`, { recursive: true });
   assert.throws(() => atomicWrite(`${root}/x/dir`, "new"));
   assert.equal(Deno.readTextFileSync(path), "old");
-  assert.deepEqual([...Deno.readDirSync(`${root}/x`)].map((e) => e.name).sort(), ["dir", "part.bin"]);
+  assert.deepEqual([...Deno.readDirSync(`${root}/x`)].map((e) => e.name).sort(), [
+    "dir",
+    "part.bin",
+  ]);
 });
 
 Deno.test("readTable() names the table and pair when nothing is stored", async () => {

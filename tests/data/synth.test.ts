@@ -126,7 +126,9 @@ Deno.test("synthMonths() is deterministic for a seed", () => {
   const a = [...synthMonths(opts)][0].bars, b = [...synthMonths(opts)][0].bars;
   for (const p of ["eurusd", "usdjpy"]) assert.ok(sameFrame(a.get(p)!, b.get(p)!), p);
   const c = [...synthMonths({ ...opts, seed: 8 })][0].bars.get("eurusd")!;
-  assert.ok(!sameBits(col(a.get("eurusd")!, "close").subarray(0, 1000), col(c, "close").subarray(0, 1000)));
+  assert.ok(
+    !sameBits(col(a.get("eurusd")!, "close").subarray(0, 1000), col(c, "close").subarray(0, 1000)),
+  );
 });
 
 Deno.test("synthMonths() carries the state from month to month", () => {
@@ -134,13 +136,17 @@ Deno.test("synthMonths() carries the state from month to month", () => {
   assert.deepEqual(months.map((m) => m.month), ["2024-01", "2024-02"]);
   const jan = months[0].bars.get("gbpjpy")!, feb = months[1].bars.get("gbpjpy")!;
   // same months as one concatenated run
-  const whole = synthMarket({ months: ["2024-01", "2024-02"], pairs: "gbpjpy", seed: 3 }).get("gbpjpy")!;
+  const whole = synthMarket({ months: ["2024-01", "2024-02"], pairs: "gbpjpy", seed: 3 }).get(
+    "gbpjpy",
+  )!;
   assert.ok(sameFrame(whole, pl.concat([jan, feb])));
   // February continues January's path: first open within 10 bp of January's last close
   const lastJan = col(jan, "close")[jan.height - 1], firstFeb = col(feb, "open")[0];
   assert.ok(Math.abs(Math.log(firstFeb / lastJan)) < 1e-3, `${lastJan} → ${firstFeb}`);
   // month boundaries are respected
-  assert.ok(tsOf(jan)[jan.height - 1] < Date.UTC(2024, 1, 1) && tsOf(feb)[0] >= Date.UTC(2024, 1, 1));
+  assert.ok(
+    tsOf(jan)[jan.height - 1] < Date.UTC(2024, 1, 1) && tsOf(feb)[0] >= Date.UTC(2024, 1, 1),
+  );
   // a run started in February is a different path (it starts from the start levels)
   const alone = synthMarket({ months: "2024-02", pairs: "gbpjpy", seed: 3 }).get("gbpjpy")!;
   assert.ok(!sameBits(col(alone, "close").subarray(0, 100), col(feb, "close").subarray(0, 100)));
@@ -163,7 +169,11 @@ Deno.test("synthMarket() bars satisfy the bar contract", () => {
     for (const c of ["open", "high", "low", "close", "volume"]) {
       assert.equal(String(f.getColumn(c).dtype), String(pl.Float64));
     }
-    const ts = tsOf(f), o = col(f, "open"), h = col(f, "high"), l = col(f, "low"), c = col(f, "close");
+    const ts = tsOf(f),
+      o = col(f, "open"),
+      h = col(f, "high"),
+      l = col(f, "low"),
+      c = col(f, "close");
     const v = col(f, "volume");
     assert.ok(f.height > 25_000, `${p}: ${f.height} rows`);
     for (let i = 0; i < ts.length; i++) {
@@ -173,7 +183,9 @@ Deno.test("synthMarket() bars satisfy the bar contract", () => {
       if (!(l[i] <= Math.min(o[i], c[i]) && Math.max(o[i], c[i]) <= h[i])) {
         assert.fail(`${p}: OHLC violated at row ${i}: ${o[i]} ${h[i]} ${l[i]} ${c[i]}`);
       }
-      if (!(v[i] >= 0 && Number.isInteger(v[i]))) assert.fail(`${p}: bad volume ${v[i]} at row ${i}`);
+      if (!(v[i] >= 0 && Number.isInteger(v[i]))) {
+        assert.fail(`${p}: bad volume ${v[i]} at row ${i}`);
+      }
     }
   }
 });
@@ -181,8 +193,17 @@ Deno.test("synthMarket() bars satisfy the bar contract", () => {
 Deno.test("synthMarket() starts at realistic price levels", () => {
   const first = (p: string) => col(market().get(p)!, "open")[0];
   const expected: Record<string, number> = {
-    eurusd: 1.10, gbpusd: 1.30, audusd: 0.72, nzdusd: 0.67, usdcad: 1.32, usdchf: 0.95, usdjpy: 110,
-    eurjpy: 121, gbpjpy: 143, eurgbp: 0.846, eurchf: 1.045,
+    eurusd: 1.10,
+    gbpusd: 1.30,
+    audusd: 0.72,
+    nzdusd: 0.67,
+    usdcad: 1.32,
+    usdchf: 0.95,
+    usdjpy: 110,
+    eurjpy: 121,
+    gbpjpy: 143,
+    eurgbp: 0.846,
+    eurchf: 1.045,
   };
   for (const [p, v] of Object.entries(expected)) {
     assert.ok(Math.abs(first(p) / v - 1) < 0.005, `${p} starts at ${first(p)}, expected ≈ ${v}`);
@@ -203,7 +224,9 @@ Deno.test("synthMarket() has no rows while the market is closed", () => {
     }
   }
   // without missing minutes, every open minute of February 2024 is there and nothing else
-  const full = synthMarket({ months: "2024-02", pairs: "eurusd", missingMinutes: false }).get("eurusd")!;
+  const full = synthMarket({ months: "2024-02", pairs: "eurusd", missingMinutes: false }).get(
+    "eurusd",
+  )!;
   let open = 0;
   for (let t = Date.UTC(2024, 1, 1); t < Date.UTC(2024, 2, 1); t += MIN) if (!closed(t)) open++;
   assert.equal(full.height, open);
@@ -223,7 +246,10 @@ Deno.test("synthMarket() drops a few short runs of minutes after the daily roll"
       for (let t = ts[i - 1] + MIN; t < ts[i]; t += MIN) if (closed(t)) weekend = true;
       if (weekend) continue;
       const d = new Date(ts[i - 1] + MIN);
-      assert.ok(d.getUTCHours() === 22 && d.getUTCMinutes() < 15, `${p}: gap at ${d.toISOString()}`);
+      assert.ok(
+        d.getUTCHours() === 22 && d.getUTCMinutes() < 15,
+        `${p}: gap at ${d.toISOString()}`,
+      );
       assert.ok(gap >= 1 && gap <= 10, `${p}: gap of ${gap} minutes`);
       lengths.push(gap);
       starts.add(ts[i - 1] + MIN);
@@ -262,9 +288,15 @@ Deno.test("synthMarket() keeps triangular parity within a few bp", () => {
   }
   assert.ok(dev.length > 25_000);
   const sorted = dev.sort((a, b) => a - b);
-  assert.ok(sorted[Math.floor(0.5 * dev.length)] < 0.5, `median ${sorted[Math.floor(0.5 * dev.length)]} bp`);
+  assert.ok(
+    sorted[Math.floor(0.5 * dev.length)] < 0.5,
+    `median ${sorted[Math.floor(0.5 * dev.length)]} bp`,
+  );
   assert.ok(sorted[dev.length - 1] < 3, `max ${sorted[dev.length - 1]} bp`);
-  assert.ok(sorted[Math.floor(0.9 * dev.length)] > 0.1, "parity is not exact: microstructure noise");
+  assert.ok(
+    sorted[Math.floor(0.9 * dev.length)] > 0.1,
+    "parity is not exact: microstructure noise",
+  );
 });
 
 Deno.test("synthMarket() has realistic vols and cross-currency correlations", () => {
@@ -302,8 +334,14 @@ Deno.test("synthMarket() follows the trading sessions", () => {
   const hour = ts.map((t) => new Date(t).getUTCHours());
   const meanAbs = (from: number, to: number) =>
     mean(r.filter((_, i) => hour[i] >= from && hour[i] < to).map(Math.abs));
-  const overlap = meanAbs(12, 16), london = meanAbs(8, 12), tokyo = meanAbs(1, 6), roll = meanAbs(22, 23);
-  assert.ok(overlap > london && london > tokyo && tokyo > roll, `${overlap} ${london} ${tokyo} ${roll}`);
+  const overlap = meanAbs(12, 16),
+    london = meanAbs(8, 12),
+    tokyo = meanAbs(1, 6),
+    roll = meanAbs(22, 23);
+  assert.ok(
+    overlap > london && london > tokyo && tokyo > roll,
+    `${overlap} ${london} ${tokyo} ${roll}`,
+  );
   assert.ok(overlap > 2.5 * roll);
 });
 
@@ -329,7 +367,9 @@ Deno.test("plantedR2() puts most pairs between 2 % and 10 % at h = 15 by default
       assert.ok(r2[p][h] >= 0 && r2[p][h] < 0.2, `${p} ${h}: ${r2[p][h]}`);
     }
   }
-  assert.ok(Object.values(plantedR2({ strength: 0 })).every((r) => Object.values(r).every((x) => x === 0)));
+  assert.ok(
+    Object.values(plantedR2({ strength: 0 })).every((r) => Object.values(r).every((x) => x === 0)),
+  );
 });
 
 Deno.test("plantedR2() equals the one-bar closed form", () => {
@@ -345,7 +385,10 @@ Deno.test("plantedR2() equals the one-bar closed form", () => {
   const varS = (alpha / (2 - alpha)) * quad(w);
   const r2 = plantedR2({ horizons: [1], noiseBp: 0, jumpsPerDay: 0 });
   for (const p of ["eurusd", "usdjpy", "audnzd", "gbpchf"]) {
-    const [b, q] = [p.slice(0, 3), p.slice(3)] as [keyof typeof PLANTED_BETAS, keyof typeof PLANTED_BETAS];
+    const [b, q] = [p.slice(0, 3), p.slice(3)] as [
+      keyof typeof PLANTED_BETAS,
+      keyof typeof PLANTED_BETAS,
+    ];
     const d = CURRENCIES.map((c) => (c === b ? 1 : c === q ? -1 : 0));
     const expl = (PLANTED_BETAS[b] - PLANTED_BETAS[q]) ** 2 * varS;
     assert.ok(Math.abs(r2[p][1] - expl / (expl + quad(d))) < 1e-12, `${p}: ${r2[p][1]}`);
@@ -369,7 +412,13 @@ Deno.test("oracle() recovers the planted R² over a year", () => {
   // not change close-to-close dynamics) is fast; over 6 seeds the median ratio stayed within
   // ±15 % and single pairs within ±15 % (h = 15) / ±40 % (h = 60) of theory.
   const pairs = ["eurusd", "gbpusd", "audusd", "nzdusd", "usdcad", "usdchf", "usdjpy", "cadjpy"];
-  const bars = synthMarket({ months: "2024-01..2024-12", pairs, signal: true, subSteps: 2, seed: 1 });
+  const bars = synthMarket({
+    months: "2024-01..2024-12",
+    pairs,
+    signal: true,
+    subSteps: 2,
+    seed: 1,
+  });
   const theory = plantedR2();
   const o = oracle(bars, { horizons: [15, 60] });
   for (const h of [15, 60]) {

@@ -50,7 +50,10 @@ function checkTargets(m1: pl.DataFrame, label: string, sample: number[]) {
         continue;
       }
       const [want, l1] = bq(t + h);
-      assert.ok(Math.abs(tg[t] - want) <= 1e-12 * l1, `${label} target_${h} at ${t}: ${tg[t]} vs ${want}`);
+      assert.ok(
+        Math.abs(tg[t] - want) <= 1e-12 * l1,
+        `${label} target_${h} at ${t}: ${tg[t]} vs ${want}`,
+      );
       const [now] = bq(t);
       if (Number.isNaN(now)) assert.equal(dir[t], null);
       else assert.equal(dir[t], Math.sign(want - now) || 0, `${label} direction_${h} at ${t}`);
@@ -67,7 +70,10 @@ function checkTargets(m1: pl.DataFrame, label: string, sample: number[]) {
         continue;
       }
       const want = (tg[t] - r[t]) / s;
-      assert.ok(Math.abs(sc[t] - want) <= 1e-9 * Math.max(1, Math.abs(want)), `${label} scaled_${h} at ${t}: ${sc[t]} vs ${want}`);
+      assert.ok(
+        Math.abs(sc[t] - want) <= 1e-9 * Math.max(1, Math.abs(want)),
+        `${label} scaled_${h} at ${t}: ${sc[t]} vs ${want}`,
+      );
     }
   }
   return out;
@@ -111,7 +117,11 @@ Deno.test("targets() at t never move when bars after t+h change, and σ(t) uses 
   for (let i = t + h + 1; i < close.length; i++) close[i] *= 1.02;
   const pert = targets(withRateIndex(bars.withColumns(pl.Series("close", close))));
   for (const c of base.columns) {
-    assert.deepEqual(pert.getColumn(c).slice(0, t + 1).toArray(), base.getColumn(c).slice(0, t + 1).toArray(), c);
+    assert.deepEqual(
+      pert.getColumn(c).slice(0, t + 1).toArray(),
+      base.getColumn(c).slice(0, t + 1).toArray(),
+      c,
+    );
   }
   // perturbing t+1..: the raw target at t changes, σ(t) (hence scaled/target relation) does not
   const close2 = f64(bars, "close").slice();
