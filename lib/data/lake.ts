@@ -61,11 +61,34 @@ export function readManifest(root: string): Manifest {
 }
 
 let tmpCounter = 0;
-/** Write bytes to `path` atomically: a temp file in the same directory, fsync, then rename. */
-export function atomicWrite(path: string, bytes: Uint8Array | string): void {
+/** A fresh temp path beside `path` (same directory, so the final rename is atomic). */
+export function tempPathFor(path: string): string {
   const dir = path.slice(0, path.lastIndexOf("/"));
   if (dir) Deno.mkdirSync(dir, { recursive: true });
-  const tmp = `${path}.${Deno.pid}.${tmpCounter++}.tmp`;
+  return `${path}.${Deno.pid}.${tmpCounter++}.tmp`;
+}
+
+/** fsync an already written temp file, then rename it over `path`; removes the temp on failure. */
+export function commitTemp(tmp: string, path: string): void {
+  try {
+    const f = Deno.openSync(tmp, { read: true, write: true });
+    try {
+      f.syncSync();
+    } finally {
+      f.close();
+    }
+    Deno.renameSync(tmp, path);
+  } catch (e) {
+    try {
+      Deno.removeSync(tmp);
+    } catch { /* already gone */ }
+    throw e;
+  }
+}
+
+/** Write bytes to `path` atomically: a temp file in the same directory, fsync, then rename. */
+export function atomicWrite(path: string, bytes: Uint8Array | string): void {
+  const tmp = tempPathFor(path);
   try {
     const f = Deno.openSync(tmp, { write: true, create: true, truncate: true });
     try {
@@ -168,18 +191,18 @@ export function writePartitions(
   const ms = sorted.getColumn("ts_utc").cast(pl.Float64).toTypedArray() as Float64Array;
   const bounds = monthBounds(ms);
 
-  // Encode and hash outside the lock (the expensive part), then compare and commit under it.
+  // Encode straight to temp files beside the partitions (polars writes a file path several times
+  // faster than it fills a JS buffer) and hash them, outside the lock; compare and commit under it.
   const encoded = bounds.map(([month, a, b]) => {
-    const bytes = new Uint8Array(
-      sorted.slice(a, b - a).writeParquet({ compression: "lz4" }) as unknown as ArrayBuffer,
-    );
-    return { month, a, b, bytes, hash: sha256(bytes) };
+    const rel = partitionPath(table, pair, month);
+    const tmp = tempPathFor(`${root}/${rel}`);
+    sorted.slice(a, b - a).writeParquet(tmp, { compression: "lz4" });
+    return { month, a, b, rel, tmp, hash: sha256(Deno.readFileSync(tmp)) };
   });
   return withManifestLock(root, () => {
     const manifest = readManifest(root);
     const results: WriteResult[] = [];
-    for (const { month, a, b, bytes, hash } of encoded) {
-      const rel = partitionPath(table, pair, month);
+    for (const { month, a, b, rel, tmp, hash } of encoded) {
       const idx = manifest.partitions.findIndex((p) =>
         p.table === table && p.pair === pair && p.month === month
       );
@@ -189,10 +212,11 @@ export function writePartitions(
         exists = Deno.statSync(`${root}/${rel}`).isFile;
       } catch { /* not there */ }
       if (prev && prev.sha256 === hash && exists) {
+        Deno.removeSync(tmp);
         results.push({ month, rows: b - a, status: "unchanged" });
         continue;
       }
-      atomicWrite(`${root}/${rel}`, bytes);
+      commitTemp(tmp, `${root}/${rel}`);
       const entry: PartitionEntry = {
         table,
         pair,
