@@ -1,0 +1,80 @@
+/**
+ * Feature-test fixtures: a small synthetic market (seeded) turned into PairSeries through the real
+ * data layer (synth → gap fill → rate index → BQX), plus the aligned Market, and a perturbation
+ * helper for causality checks.
+ * @module
+ */
+import { gapFill } from "../../lib/data/gapFill.ts";
+import { buildPair } from "../../lib/data/build.ts";
+import { synthMarket } from "../../lib/data/synth.ts";
+import type { Market, PairSeries } from "../../lib/features/_types.ts";
+import { buildMarket } from "../../lib/features/market.ts";
+import { seriesFromFrames } from "../../lib/features/series.ts";
+
+/** Options of {@linkcode fixture}. */
+export interface FixtureOptions {
+  /** @default ["eurusd", "gbpusd", "usdjpy", "eurjpy", "eurgbp", "gbpjpy"] */
+  pairs?: string[];
+  /** @default "2024-01" */
+  months?: string;
+  /** @default 5 */
+  seed?: number;
+  /** Keep only the first `rows` bars of each pair (speed). @default 6000 */
+  rows?: number;
+}
+
+/** PairSeries per pair and the aligned market. */
+export function fixture(
+  options: FixtureOptions = {},
+): { series: Map<string, PairSeries>; market: Market } {
+  const {
+    pairs = ["eurusd", "gbpusd", "usdjpy", "eurjpy", "eurgbp", "gbpjpy"],
+    months = "2024-01",
+    seed = 5,
+    rows = 6000,
+  } = options;
+  const bars = synthMarket({ months, pairs, seed, signal: false });
+  const series = new Map<string, PairSeries>();
+  for (const [pair, raw] of bars) {
+    const { m1, bqx } = buildPair(gapFill(raw.head(rows)).frame);
+    series.set(pair, seriesFromFrames(pair, m1, bqx));
+  }
+  return { series, market: buildMarket([...series.values()]) };
+}
+
+/**
+ * A copy of the series where every row with ts > tCut has perturbed prices, volume and BQX
+ * (multiplicative noise on OHLC keeping high >= low), for causality tests.
+ */
+export function perturbAfter(s: PairSeries, tCut: number, seed = 1): PairSeries {
+  let a = seed >>> 0;
+  const rnd = () => {
+    a = (a + 0x6D2B79F5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const cp = (x: Float64Array) => new Float64Array(x);
+  const out: PairSeries = {
+    ...s,
+    open: cp(s.open),
+    high: cp(s.high),
+    low: cp(s.low),
+    close: cp(s.close),
+    volume: cp(s.volume),
+    bqx: cp(s.bqx),
+    bqxW: Object.fromEntries(Object.entries(s.bqxW).map(([k, v]) => [k, cp(v)])),
+  };
+  for (let i = 0; i < s.n; i++) {
+    if (s.ts[i] <= tCut) continue;
+    const f = 1 + (rnd() - 0.5) * 0.02;
+    out.open[i] *= f;
+    out.close[i] *= 1 + (rnd() - 0.5) * 0.02;
+    out.high[i] = Math.max(out.open[i], out.close[i], out.high[i] * f) + rnd() * 0.01;
+    out.low[i] = Math.min(out.open[i], out.close[i], out.low[i] * f) - rnd() * 0.01;
+    out.volume[i] = Math.round(rnd() * 50);
+    for (const arr of [out.bqx, ...Object.values(out.bqxW)]) arr[i] = (rnd() - 0.5) * 0.01;
+  }
+  out.bqx = out.bqxW[15];
+  return out;
+}
