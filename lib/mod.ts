@@ -14,4 +14,5 @@
  * @module
  */
 export * from "./data/mod.ts";
+export * from "./features/mod.ts";
 export * from "./progress.ts";

@@ -1,12 +1,14 @@
 /**
  * `deno task build [--lake data/lake] [--store lake|pg] [--pg-url …] [--pairs all] [--base-date …]
- * [--fixed-window W]`: recompute rate_index, bqx and targets for every pair/month in the store.
+ * [--fixed-window W] [--skip-features] [--reports reports]`: recompute rate_index, bqx and targets
+ * for every pair/month in the store, then the features table (SPEC §5) and its quality report.
  * @module
  */
 import { build } from "../data/build.ts";
 import { resolvePairs } from "../data/pairs.ts";
 import { openStore } from "../data/store.ts";
 import { intFlag, main, parseFlags } from "./_args.ts";
+import { runFeatureBuild } from "./features.ts";
 
 if (import.meta.main) {
   await main(async () => {
@@ -17,6 +19,8 @@ if (import.meta.main) {
       pairs: "string",
       "base-date": "string",
       "fixed-window": "string",
+      "skip-features": "boolean",
+      reports: "string",
     });
     const store = await openStore({
       store: f.store as "lake" | "pg",
@@ -45,5 +49,6 @@ if (import.meta.main) {
     } finally {
       await store.close();
     }
+    if (!f["skip-features"]) await runFeatureBuild(f);
   });
 }

@@ -1,6 +1,7 @@
 /**
  * `deno task pipeline`: the main job on the embedded default market.
- * synth (28 pairs, 3 months, planted signal on) → build (rate index, BQX, targets) → summary
+ * synth (28 pairs, 3 months, planted signal on) → build (rate index, BQX, targets) → features
+ * (the ~800-column table and its quality report) → summary
  * (rows per pair, BQX statistics, target coverage, planted-signal R², time per stage), printed and
  * written to `reports/pipeline/summary.json`. Later stages (features, models, reports) extend it.
  *
@@ -17,6 +18,9 @@ import { LakeStore } from "../data/store.ts";
 import { plantedR2 } from "../data/synth.ts";
 import { synthToStore } from "../data/synthToStore.ts";
 import { intFlag, main, parseFlags } from "./_args.ts";
+import { buildFeatures, mergeQuality } from "../features/build.ts";
+import { summarizeFeatureQuality, writeFeatureQuality } from "../features/quality.ts";
+import { catalog } from "../features/registry.ts";
 
 /** Options of {@linkcode pipeline}. */
 export interface PipelineOptions {
@@ -74,6 +78,16 @@ export async function pipeline(options: PipelineOptions = {}) {
   const built = await build(store, { pairs: sw.pairs, silent });
   stage.build = (performance.now() - t) / 1e3;
   t = performance.now();
+  const feats = await buildFeatures(store, { pairs: sw.pairs, silent });
+  stage.features = (performance.now() - t) / 1e3;
+  const fq = mergeQuality(feats.map((r) => r.quality));
+  const fSummary = summarizeFeatureQuality(
+    fq,
+    catalog(sw.pairs[0], { present: sw.pairs }),
+    feats.length,
+  );
+  writeFeatureQuality(reports, fq, fSummary);
+  t = performance.now();
   const perPair: PairSummary[] = [];
   for (const pair of sw.pairs) {
     const m1 = await store.readTable("m1", pair, { columns: ["filled"] });
@@ -113,6 +127,15 @@ export async function pipeline(options: PipelineOptions = {}) {
     rows,
     stage_seconds: stage,
     build_compute_rows_per_s: rows / built.reduce((s, b) => s + b.seconds.compute, 0),
+    features: {
+      count: feats[0]?.features ?? 0,
+      seconds: stage.features,
+      cells_per_s: (feats.reduce((s, r) => s + r.rows, 0) * (feats[0]?.features ?? 0)) /
+        stage.features,
+      mean_null_fraction: fSummary.meanNullFraction,
+      all_null: fSummary.allNull.length,
+      constant: fSummary.constant.length,
+    },
     planted_r2_mean: theory
       ? Object.fromEntries(HORIZONS.map((h) => [
         `${h}`,
@@ -175,6 +198,12 @@ if (import.meta.main) {
           ),
       );
     }
+    console.log(
+      `features: ${s.features.count} per pair, built in ${s.features.seconds.toFixed(1)}s ` +
+        `(${(s.features.cells_per_s / 1e6).toFixed(0)}M cells/s), mean null ${
+          (s.features.mean_null_fraction * 100).toFixed(1)
+        }% (warm-up), all-null ${s.features.all_null}, constant ${s.features.constant}`,
+    );
     console.log(
       `rows ${s.rows.toLocaleString("en-US")}; time per stage: ` +
         Object.entries(s.stage_seconds).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(", ") +

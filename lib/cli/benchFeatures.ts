@@ -1,0 +1,89 @@
+/**
+ * `deno task bench:features [--months 2024-01..2024-12] [--pairs all] [--keep dir]`: the feature
+ * engine at scale. Synthesizes the market, builds bqx/targets, then times the full feature build
+ * (rows, features, cells/s = rows × features / wall second, peak RSS) and the live path (one new
+ * minute for all 28 pairs and for one pair; median of repeated calls). Targets (issue 3): ~10M rows
+ * with peak RSS < 12 GiB and ≥ 100M cells/s; live path < 50 ms for 28 pairs.
+ * @module
+ */
+import { build } from "../data/build.ts";
+import { resolvePairs } from "../data/pairs.ts";
+import { LakeStore } from "../data/store.ts";
+import { synthToStore } from "../data/synthToStore.ts";
+import { buildFeatures, loadSeries } from "../features/build.ts";
+import { liveFeatures } from "../features/live.ts";
+import { FAMILIES } from "../features/registry.ts";
+import { main, parseFlags } from "./_args.ts";
+import { peakRssMiB, resetPeakRss } from "./bench.ts";
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+if (import.meta.main) {
+  await main(async () => {
+    const f = parseFlags({ months: "string", pairs: "string", keep: "string" });
+    const months = f.months ?? "2024-01..2024-12";
+    const pairs = resolvePairs(f.pairs ?? "all");
+    const dir = f.keep ?? await Deno.makeTempDir({ prefix: "bqx-bench-features-" });
+    const silent = !Deno.stderr.isTerminal();
+    try {
+      console.log(
+        `BQX ML feature benchmark — ${pairs.length} pairs, months ${months}, ${navigator.hardwareConcurrency} cores`,
+      );
+      const lake = new LakeStore(`${dir}/lake`);
+      const s = await synthToStore(lake, { months, pairs, seed: 7, signal: false, silent });
+      await build(lake, { silent });
+      console.log(
+        `prepared ${s.rows.toLocaleString("en-US")} bars (synth ${s.seconds.toFixed(1)} s)`,
+      );
+
+      resetPeakRss();
+      const t0 = performance.now();
+      const reps = await buildFeatures(lake, { silent });
+      const wall = (performance.now() - t0) / 1e3;
+      const rows = reps.reduce((a, r) => a + r.rows, 0);
+      const feats = reps[0].features;
+      const compute = reps.reduce((a, r) => a + r.seconds.compute, 0);
+      const write = reps.reduce((a, r) => a + r.seconds.write, 0);
+      console.log(
+        `feature build: ${rows.toLocaleString("en-US")} rows × ${feats} features = ${
+          (rows * feats / 1e9).toFixed(2)
+        }G cells in ${wall.toFixed(1)} s → ${(rows * feats / wall / 1e6).toFixed(0)}M cells/s; ` +
+          `peak RSS ${(peakRssMiB() / 1024).toFixed(2)} GiB (this process; workers share it) ` +
+          `[worker time: compute ${compute.toFixed(1)} s, write ${write.toFixed(1)} s]`,
+      );
+      const fam: Record<string, number> = {};
+      for (const r of reps) {
+        for (const [k, v] of Object.entries(r.familySeconds)) fam[k] = (fam[k] ?? 0) + v;
+      }
+      console.log(
+        "  compute by family (s): " +
+          Object.entries(fam).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(1)}`)
+            .join(", "),
+      );
+
+      // live path: all pairs' history loaded once, then one call per "new minute"
+      const history = [];
+      for (const p of pairs) history.push(await loadSeries(lake, p));
+      const all: number[] = [], one: number[] = [];
+      for (let i = 0; i < 15; i++) {
+        let t = performance.now();
+        liveFeatures(history, { families: FAMILIES });
+        all.push(performance.now() - t);
+        t = performance.now();
+        liveFeatures(history, { families: FAMILIES, pairs: [pairs[0]] });
+        one.push(performance.now() - t);
+      }
+      console.log(
+        `live path: one new minute, all ${pairs.length} pairs ${
+          median(all).toFixed(1)
+        } ms (median of 15), ` +
+          `one pair ${median(one).toFixed(1)} ms (target < 50 ms for 28 pairs)`,
+      );
+    } finally {
+      if (!f.keep) await Deno.remove(dir, { recursive: true });
+    }
+  });
+}

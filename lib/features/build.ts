@@ -1,0 +1,244 @@
+/**
+ * The feature build (issue 3): for every pair with bqx data in the store, compute all registered
+ * families and write the wide `features` table (`ts_utc` + one Float32 column per feature, null for
+ * undefined), partitioned by pair and month like the other tables.
+ *
+ * Cross-pair families read every pair of the same minute, so the build first loads all pairs'
+ * series (close, BQX) and aligns them into one {@linkcode Market}; each worker does that once, then
+ * builds whole pairs. Columns are converted to Float32 as each family finishes and frames are made
+ * one month at a time, so peak memory is about one pair's Float32 matrix per worker.
+ *
+ * A per-feature quality summary (null fraction, min/max, constant columns, ±∞ produced) is returned
+ * and written by the CLI under `reports/quality/features.{json,md}`.
+ * @module
+ */
+import pl from "nodejs-polars";
+import { releaseNative } from "../data/_native.ts";
+import { monthBounds } from "../data/lake.ts";
+import { WINDOWS } from "../data/schema.ts";
+import type { Store } from "../data/store.ts";
+import { progress } from "../progress.ts";
+import type { FeatureFamily, PairSeries } from "./_types.ts";
+import { computePair, type PairFeatures } from "./compute.ts";
+import { buildMarket } from "./market.ts";
+import { seriesFromFrames } from "./series.ts";
+
+/** Read one pair's feature inputs from the store. */
+export async function loadSeries(store: Store, pair: string): Promise<PairSeries> {
+  const m1 = await store.readTable("m1", pair);
+  const bqx = await store.readTable("bqx", pair, {
+    columns: WINDOWS.map((w) => `w${w}_bqx_return`),
+  });
+  return seriesFromFrames(pair, m1, bqx);
+}
+
+/** Rows a..b−1 of a pair's features as a polars frame: ts_utc + Float32 columns, NaN → null. */
+export function featureFrame(
+  ts: Float64Array,
+  f: PairFeatures,
+  a = 0,
+  b = ts.length,
+): pl.DataFrame {
+  const cols: pl.Series[] = [
+    pl.Series("ts_utc", ts.subarray(a, b)).cast(pl.Int64).cast(pl.Datetime("ms", "UTC")),
+  ];
+  for (let j = 0; j < f.specs.length; j++) {
+    cols.push(pl.Series(f.specs[j].name, f.columns[j].subarray(a, b)));
+  }
+  const df = pl.DataFrame(cols);
+  return df.withColumns(pl.col(pl.Float32).fillNan(null));
+}
+
+/** Per-feature statistics of one pair (summed over pairs by {@linkcode mergeQuality}). */
+export interface FeatureQuality {
+  name: string;
+  family: string;
+  rows: number;
+  nulls: number;
+  min: number;
+  max: number;
+  /** ±Infinity values the family produced (stored as null). */
+  infinities: number;
+  /** Pairs where the column is all null. */
+  allNullPairs: string[];
+  /** Pairs where the column is constant (one distinct non-null value). */
+  constantPairs: string[];
+}
+
+/** Quality of one pair's features (typed-array pass, no frames). */
+export function pairQuality(f: PairFeatures): FeatureQuality[] {
+  return f.specs.map((spec, j) => {
+    const a = f.columns[j];
+    let nulls = 0, min = Infinity, max = -Infinity;
+    for (let i = 0; i < a.length; i++) {
+      const v = a[i];
+      if (v !== v) nulls++;
+      else {
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+    }
+    const allNull = nulls === a.length;
+    return {
+      name: spec.name,
+      family: spec.family,
+      rows: a.length,
+      nulls,
+      min: allNull ? NaN : min,
+      max: allNull ? NaN : max,
+      infinities: f.infinities[j],
+      allNullPairs: allNull ? [f.pair] : [],
+      constantPairs: !allNull && min === max ? [f.pair] : [],
+    };
+  });
+}
+
+/** Merge per-pair quality rows (same feature names) into one row per feature. */
+export function mergeQuality(parts: FeatureQuality[][]): FeatureQuality[] {
+  const by = new Map<string, FeatureQuality>();
+  for (const rows of parts) {
+    for (const q of rows) {
+      const m = by.get(q.name);
+      if (!m) {
+        by.set(q.name, {
+          ...q,
+          allNullPairs: [...q.allNullPairs],
+          constantPairs: [...q.constantPairs],
+        });
+        continue;
+      }
+      m.rows += q.rows;
+      m.nulls += q.nulls;
+      m.min = Number.isNaN(m.min) ? q.min : Number.isNaN(q.min) ? m.min : Math.min(m.min, q.min);
+      m.max = Number.isNaN(m.max) ? q.max : Number.isNaN(q.max) ? m.max : Math.max(m.max, q.max);
+      m.infinities += q.infinities;
+      m.allNullPairs.push(...q.allNullPairs);
+      m.constantPairs.push(...q.constantPairs);
+    }
+  }
+  return [...by.values()];
+}
+
+/** What {@linkcode buildFeaturesForPair} did. */
+export interface FeatureBuildReport {
+  pair: string;
+  rows: number;
+  features: number;
+  months: number;
+  written: number;
+  unchanged: number;
+  seconds: { compute: number; write: number };
+  familySeconds: Record<string, number>;
+  quality: FeatureQuality[];
+}
+
+/**
+ * Compute and store one pair's features, month by month.
+ * @param all every pair's series (for the market); `pair` must be among them
+ */
+export async function buildFeaturesForPair(
+  store: Store,
+  pair: string,
+  all: readonly PairSeries[],
+  families: readonly FeatureFamily[],
+  market = buildMarket(all),
+): Promise<FeatureBuildReport> {
+  const series = all.find((s) => s.pair === pair);
+  if (!series) throw new Error(`No series for ${pair}`);
+  const t0 = performance.now();
+  const f = computePair(series, { families, market });
+  const t1 = performance.now();
+  let written = 0, unchanged = 0;
+  const bounds = monthBounds(series.ts);
+  for (const [, a, b] of bounds) {
+    const res = await store.writePartitions("features", pair, featureFrame(series.ts, f, a, b), {
+      params: { families: families.map((x) => x.name), features: f.specs.length },
+    });
+    for (const r of res) r.status === "written" ? written++ : unchanged++;
+    await releaseNative();
+  }
+  const t2 = performance.now();
+  return {
+    pair,
+    rows: series.n,
+    features: f.specs.length,
+    months: bounds.length,
+    written,
+    unchanged,
+    seconds: { compute: (t1 - t0) / 1e3, write: (t2 - t1) / 1e3 },
+    familySeconds: f.seconds,
+    quality: pairQuality(f),
+  };
+}
+
+/** Options of {@linkcode buildFeatures}. */
+export interface BuildFeaturesOptions {
+  /** Only these pairs (the market still holds every pair present). @default all with bqx */
+  pairs?: readonly string[];
+  /** Parallel workers, each building whole pairs. @default min(2, cores); 0 = this thread */
+  workers?: number;
+  /** No progress output. @default false */
+  silent?: boolean;
+  /** Families to run. @default the registry's FAMILIES (loaded lazily) */
+  families?: readonly FeatureFamily[];
+}
+
+/** Build the features table for every pair with bqx data. */
+export async function buildFeatures(
+  store: Store,
+  options: BuildFeaturesOptions = {},
+): Promise<FeatureBuildReport[]> {
+  const { workers = Math.min(2, navigator.hardwareConcurrency || 1), silent } = options;
+  const present = [...new Set((await store.listPartitions("bqx")).map((p) => p.pair))].sort();
+  const pairs = options.pairs ? present.filter((p) => options.pairs!.includes(p)) : present;
+  if (pairs.length === 0) {
+    throw new Error(`No bqx data in ${store.kind} store ${store.location}: run build first`);
+  }
+  const bar = progress("features", pairs.length, { unit: "pairs", silent });
+  const reports = new Map<string, FeatureBuildReport>();
+  const n = Math.min(workers, pairs.length);
+  if (n <= 1 || options.families) {
+    const families = options.families ?? (await import("./registry.ts")).FAMILIES;
+    const all: PairSeries[] = [];
+    for (const p of present) all.push(await loadSeries(store, p));
+    const market = buildMarket(all);
+    for (const pair of pairs) {
+      reports.set(pair, await buildFeaturesForPair(store, pair, all, families, market));
+      bar.tick(1, pair);
+      await releaseNative();
+    }
+  } else {
+    // Each worker loads all series once (the market) and builds the pairs it is handed.
+    const queue = [...pairs];
+    const pool = Array.from(
+      { length: n },
+      () => new Worker(new URL("./_featureWorker.ts", import.meta.url).href, { type: "module" }),
+    );
+    try {
+      await Promise.all(pool.map((w) =>
+        new Promise<void>((resolve, reject) => {
+          const next = () => {
+            const pair = queue.shift();
+            if (!pair) return resolve();
+            w.postMessage({ store: store.reopen, pair });
+          };
+          w.onmessage = (e: MessageEvent) => {
+            if (e.data.error) return reject(new Error(e.data.error));
+            reports.set(e.data.report.pair, e.data.report);
+            bar.tick(1, e.data.report.pair);
+            next();
+          };
+          w.onerror = (e) => {
+            e.preventDefault();
+            reject(new Error(`Feature worker failed: ${e.message}`));
+          };
+          next();
+        })
+      ));
+    } finally {
+      for (const w of pool) w.terminate();
+    }
+  }
+  bar.done();
+  return pairs.map((p) => reports.get(p)!);
+}

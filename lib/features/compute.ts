@@ -1,0 +1,103 @@
+/**
+ * Run feature families over one pair: collect every family's columns through a checked sink (each
+ * column written once, exactly the names its `specs()` promised), and hand them back as Float32
+ * arrays (the storage type, SPEC allows it: features are noisy statistics, 7 significant digits are
+ * plenty, and it halves memory and disk). NaN stays NaN here; the frame builder turns it into null.
+ *
+ * @example
+ * ```ts
+ * import { computePair } from "./compute.ts";
+ * import type { FeatureFamily } from "./_types.ts";
+ * import assert from "node:assert/strict";
+ * const double: FeatureFamily = {
+ *   name: "double",
+ *   specs: () => [{ name: "idx_double", family: "double", domain: "idx", scope: "primary", params: {}, warmup: 0 }],
+ *   compute: (s, ctx, out) => { const o = out("idx_double"); for (let t = ctx.from; t < s.n; t++) o[t] = 2 * s.close[t]; },
+ * };
+ * const s = { pair: "eurusd", n: 2, close: new Float64Array([100, 101]) } as never;
+ * const r = computePair(s, { families: [double] });
+ * assert.deepEqual([...r.columns[0]], [200, 202]);
+ * ```
+ * @module
+ */
+import { PAIRS } from "../data/pairs.ts";
+import type { FeatureFamily, FeatureSpec, Market, PairSeries } from "./_types.ts";
+
+/** Options of {@linkcode computePair}. */
+export interface ComputeOptions {
+  /** Families to run, in order. */
+  families: readonly FeatureFamily[];
+  /** Aligned market for cross-sectional families. @default undefined */
+  market?: Market;
+  /** First row to compute (the live path passes n − 1). @default 0 */
+  from?: number;
+  /** Keep whole columns ("all") or only their last row ("last", the live path). @default "all" */
+  keep?: "all" | "last";
+}
+
+/** Columns of one pair, parallel to `specs` (length n, or 1 with `keep: "last"`). */
+export interface PairFeatures {
+  pair: string;
+  specs: FeatureSpec[];
+  columns: Float32Array[];
+  /** Per column: ±Infinity values the family produced (stored as null; a contract breach). */
+  infinities: number[];
+  /** Seconds per family. */
+  seconds: Record<string, number>;
+}
+
+/** Compute every family for one pair. Throws naming the family when it breaks its contract. */
+export function computePair(series: PairSeries, options: ComputeOptions): PairFeatures {
+  const { families, market, from = 0, keep = "all" } = options;
+  const len = keep === "all" ? series.n : 1;
+  const present = market?.pairs ?? [...PAIRS];
+  const specs: FeatureSpec[] = [];
+  const columns: Float32Array[] = [];
+  const infinities: number[] = [];
+  const seconds: Record<string, number> = {};
+  for (const fam of families) {
+    const t0 = performance.now();
+    const famSpecs = fam.specs(series.pair, present);
+    const written = new Map<string, Float64Array>();
+    fam.compute(series, { from, market }, (name) => {
+      if (written.has(name)) throw new Error(`Family ${fam.name} wrote column ${name} twice`);
+      // rows before `from` are never read back; only batch builds pay for the NaN fill
+      const a = new Float64Array(series.n);
+      if (keep === "all") a.fill(NaN);
+      else a.fill(NaN, from);
+      written.set(name, a);
+      return a;
+    });
+    for (const spec of famSpecs) {
+      const a = written.get(spec.name);
+      if (!a) throw new Error(`Family ${fam.name} did not write its column ${spec.name}`);
+      const f = new Float32Array(len);
+      const off = series.n - len;
+      let inf = 0;
+      for (let i = 0; i < len; i++) {
+        const v = a[off + i];
+        // ±Infinity is a contract breach: stored as NaN (null), counted for the quality report
+        if (v === Infinity || v === -Infinity) {
+          f[i] = NaN;
+          inf++;
+        } else f[i] = v;
+      }
+      specs.push(spec);
+      columns.push(f);
+      infinities.push(inf);
+      written.delete(spec.name);
+    }
+    if (written.size) {
+      throw new Error(
+        `Family ${fam.name} wrote column(s) not in its specs: ${[...written.keys()].join(", ")}`,
+      );
+    }
+    seconds[fam.name] = (performance.now() - t0) / 1e3;
+  }
+  const seen = new Set<string>();
+  for (const s of specs) {
+    if (seen.has(s.name)) throw new Error(`Duplicate feature name ${s.name} (family ${s.family})`);
+    seen.add(s.name);
+  }
+  return { pair: series.pair, specs, columns, infinities, seconds };
+}
