@@ -46,10 +46,18 @@ export interface PairFeatures {
   seconds: Record<string, number>;
 }
 
+const scratchPool: Float64Array[] = [];
+/** The k-th reusable column of length n (reallocated when n changes). */
+function scratch(k: number, n: number): Float64Array {
+  if (scratchPool[k]?.length !== n) scratchPool[k] = new Float64Array(n);
+  return scratchPool[k];
+}
+
 /** Compute every family for one pair. Throws naming the family when it breaks its contract. */
 export function computePair(series: PairSeries, options: ComputeOptions): PairFeatures {
   const { families, market, from = 0, keep = "all" } = options;
   const len = keep === "all" ? series.n : 1;
+  let slot = 0; // live path: column k of this call reuses scratch array k
   const present = market?.pairs ?? [...PAIRS];
   const specs: FeatureSpec[] = [];
   const columns: Float32Array[] = [];
@@ -61,10 +69,10 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
     const written = new Map<string, Float64Array>();
     fam.compute(series, { from, market }, (name) => {
       if (written.has(name)) throw new Error(`Family ${fam.name} wrote column ${name} twice`);
-      // rows before `from` are never read back; only batch builds pay for the NaN fill
-      const a = new Float64Array(series.n);
-      if (keep === "all") a.fill(NaN);
-      else a.fill(NaN, from);
+      // Batch: a fresh NaN-filled column. Live ("last"): rows before `from` are never written or
+      // read, so columns reuse scratch arrays and only the rows from `from` on are reset.
+      const a = keep === "all" ? new Float64Array(series.n).fill(NaN) : scratch(slot++, series.n);
+      if (keep !== "all") a.fill(NaN, from);
       written.set(name, a);
       return a;
     });
