@@ -23,8 +23,10 @@ export interface PartitionEntry {
   /** Path relative to the lake root. */
   path: string;
   rows: number;
-  /** SHA-256 (hex) of the Parquet file. */
+  /** SHA-256 (hex) of the Parquet file, or of the data when `hash_of` is "data". */
   sha256: string;
+  /** What `sha256` covers: the file bytes (default) or the caller's raw column data. */
+  hash_of?: "file" | "data";
   /** First and last `ts_utc` (ISO). */
   first: string | null;
   last: string | null;
@@ -158,6 +160,12 @@ export function monthBounds(ms: Float64Array): [string, number, number][] {
 export interface WriteOptions {
   /** Build parameters recorded in the manifest. @default {} */
   params?: Record<string, unknown>;
+  /**
+   * SHA-256 of the frame's raw data, computed by the caller (one-month frames only). When given,
+   * it is the idempotency key: an identical stored partition is skipped before any encoding, and the
+   * file is never read back for hashing (the wide features table uses it). @default file hash
+   */
+  contentHash?: string;
 }
 
 /** What a write did, per month. */
@@ -183,7 +191,7 @@ export function writePartitions(
   frame: pl.DataFrame,
   options: WriteOptions = {},
 ): WriteResult[] {
-  const { params = {} } = options;
+  const { params = {}, contentHash } = options;
   if (table in TABLES) checkColumns(table as TableName, frame);
   const cols = table in TABLES ? [...TABLES[table as TableName]] : frame.columns;
   const sorted = frame.select(...cols).sort("ts_utc");
@@ -193,11 +201,19 @@ export function writePartitions(
 
   // Encode straight to temp files beside the partitions (polars writes a file path several times
   // faster than it fills a JS buffer) and hash them, outside the lock; compare and commit under it.
+  if (contentHash !== undefined && bounds.length !== 1) {
+    throw new RangeError(`Invalid contentHash: the frame spans ${bounds.length} months, expected one`);
+  }
+  const stored = (month: string) =>
+    readManifest(root).partitions.find((p) => p.table === table && p.pair === pair && p.month === month);
   const encoded = bounds.map(([month, a, b]) => {
     const rel = partitionPath(table, pair, month);
+    if (contentHash !== undefined && stored(month)?.sha256 === contentHash) {
+      return { month, a, b, rel, tmp: "", hash: contentHash }; // unchanged: skip encoding
+    }
     const tmp = tempPathFor(`${root}/${rel}`);
     sorted.slice(a, b - a).writeParquet(tmp, { compression: "lz4" });
-    return { month, a, b, rel, tmp, hash: sha256(Deno.readFileSync(tmp)) };
+    return { month, a, b, rel, tmp, hash: contentHash ?? sha256(Deno.readFileSync(tmp)) };
   });
   return withManifestLock(root, () => {
     const manifest = readManifest(root);
@@ -212,11 +228,16 @@ export function writePartitions(
         exists = Deno.statSync(`${root}/${rel}`).isFile;
       } catch { /* not there */ }
       if (prev && prev.sha256 === hash && exists) {
-        Deno.removeSync(tmp);
+        if (tmp) Deno.removeSync(tmp);
         results.push({ month, rows: b - a, status: "unchanged" });
         continue;
       }
-      commitTemp(tmp, `${root}/${rel}`);
+      if (!tmp) {
+        // the manifest matched before encoding but the file vanished meanwhile: encode now
+        const t2 = tempPathFor(`${root}/${rel}`);
+        sorted.slice(a, b - a).writeParquet(t2, { compression: "lz4" });
+        commitTemp(t2, `${root}/${rel}`);
+      } else commitTemp(tmp, `${root}/${rel}`);
       const entry: PartitionEntry = {
         table,
         pair,
@@ -224,6 +245,7 @@ export function writePartitions(
         path: rel,
         rows: b - a,
         sha256: hash,
+        ...(contentHash !== undefined ? { hash_of: "data" as const } : {}),
         first: new Date(ms[a]).toISOString(),
         last: new Date(ms[b - 1]).toISOString(),
         params,

@@ -29,7 +29,7 @@ export interface Store {
     table: string,
     pair: string,
     frame: pl.DataFrame,
-    options?: { params?: Record<string, unknown> },
+    options?: lake.WriteOptions,
   ): Promise<lake.WriteResult[]>;
   /** One pair's table across (some) months, sorted by `ts_utc`. */
   readTable(table: string, pair: string, options?: lake.ReadOptions): Promise<pl.DataFrame>;
@@ -50,7 +50,7 @@ export class LakeStore implements Store {
     table: string,
     pair: string,
     frame: pl.DataFrame,
-    options: { params?: Record<string, unknown> } = {},
+    options: lake.WriteOptions = {},
   ): Promise<lake.WriteResult[]> {
     return Promise.resolve(lake.writePartitions(this.location, table, pair, frame, options));
   }

@@ -13,6 +13,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { createHash } from "node:crypto";
 import { releaseNative } from "../data/_native.ts";
 import { monthBounds } from "../data/lake.ts";
 import { WINDOWS } from "../data/schema.ts";
@@ -47,6 +48,23 @@ export function featureFrame(
   }
   const df = pl.DataFrame(cols);
   return df.withColumns(pl.col(pl.Float32).fillNan(null));
+}
+
+/**
+ * SHA-256 of rows a..b−1 of a pair's features: names, timestamps and the Float32 column bytes
+ * (the lake's idempotency key for the wide table; hashing the data in memory avoids reading the
+ * written Parquet back).
+ */
+export function featureHash(ts: Float64Array, f: PairFeatures, a: number, b: number): string {
+  const h = createHash("sha256");
+  h.update(f.specs.map((s) => s.name).join(","));
+  const t = ts.subarray(a, b);
+  h.update(new Uint8Array(t.buffer, t.byteOffset, t.byteLength));
+  for (const c of f.columns) {
+    const v = c.subarray(a, b);
+    h.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+  }
+  return h.digest("hex");
 }
 
 /** Per-feature statistics of one pair (summed over pairs by {@linkcode mergeQuality}). */
@@ -153,6 +171,7 @@ export async function buildFeaturesForPair(
   for (const [, a, b] of bounds) {
     const res = await store.writePartitions("features", pair, featureFrame(series.ts, f, a, b), {
       params: { families: families.map((x) => x.name), features: f.specs.length },
+      contentHash: featureHash(series.ts, f, a, b),
     });
     for (const r of res) r.status === "written" ? written++ : unchanged++;
     await releaseNative();
