@@ -24,3 +24,11 @@ T("ema26", () => K.ema(s.close, 26));
 T("wilder14", () => K.wilder(s.close, 14));
 T("rank v20", () => rollingRank(v20, 1440));
 T("rank vol", () => rollingRank(s.volume, 1440));
+{
+  const x = v20; const m = x.length;
+  T("radix sort only", () => {
+    const bits = new Uint32Array(m * 2); bits.set(new Uint32Array(x.buffer, x.byteOffset, m * 2));
+  });
+  const sorted = new Float64Array(x);
+  T("native sort", () => { const c = new Float64Array(x); c.sort(); });
+}
