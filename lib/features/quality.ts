@@ -60,7 +60,7 @@ function md(rows: FeatureQuality[], s: FeatureQualitySummary): string {
       (s.meanNullFraction * 100).toFixed(2)
     }%.`,
     ``,
-    `- all null (inputs absent): ${s.allNull.length}${
+    `- all null in every pair (inputs absent, or undefined on this data such as zero volume): ${s.allNull.length}${
       s.allNull.length
         ? " — " + s.allNull.slice(0, 20).map((x) => x.name).join(", ") +
           (s.allNull.length > 20 ? ", …" : "")
