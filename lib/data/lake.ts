@@ -202,10 +202,14 @@ export function writePartitions(
   // Encode straight to temp files beside the partitions (polars writes a file path several times
   // faster than it fills a JS buffer) and hash them, outside the lock; compare and commit under it.
   if (contentHash !== undefined && bounds.length !== 1) {
-    throw new RangeError(`Invalid contentHash: the frame spans ${bounds.length} months, expected one`);
+    throw new RangeError(
+      `Invalid contentHash: the frame spans ${bounds.length} months, expected one`,
+    );
   }
   const stored = (month: string) =>
-    readManifest(root).partitions.find((p) => p.table === table && p.pair === pair && p.month === month);
+    readManifest(root).partitions.find((p) =>
+      p.table === table && p.pair === pair && p.month === month
+    );
   const encoded = bounds.map(([month, a, b]) => {
     const rel = partitionPath(table, pair, month);
     if (contentHash !== undefined && stored(month)?.sha256 === contentHash) {

@@ -9,6 +9,7 @@ import { computePair } from "../../lib/features/compute.ts";
 import { buildMarket } from "../../lib/features/market.ts";
 import { summarizeFeatureQuality } from "../../lib/features/quality.ts";
 import { catalog, FAMILIES } from "../../lib/features/registry.ts";
+import { pgTest } from "../_pg.ts";
 
 const PAIRS6 = ["eurusd", "gbpusd", "usdjpy", "usdchf", "usdcad", "audusd"];
 
@@ -54,3 +55,29 @@ Deno.test("buildFeatures() stores the computed features (Float32, nulls) for a s
   const again = await buildFeatures(store, { silent: true, workers: 2 });
   assert.ok(again.every((r) => r.written === 0), "second build rewrote partitions");
 });
+
+pgTest(
+  "buildFeatures() into PostgreSQL stores the same values as computed (776 real columns)",
+  async (store) => {
+    await synthToStore(store, {
+      months: "2024-02",
+      pairs: ["eurusd", "usdjpy"],
+      seed: 4,
+      silent: true,
+    });
+    await build(store, { silent: true, workers: 0 });
+    const reps = await buildFeatures(store, { silent: true, workers: 0 });
+    assert.deepEqual(reps.map((r) => [r.pair, r.written]), [["eurusd", 1], ["usdjpy", 1]]);
+    const all = await Promise.all(["eurusd", "usdjpy"].map((p) => loadSeries(store, p)));
+    const f = computePair(all[0], { families: FAMILIES, market: buildMarket(all) });
+    const back = await store.readTable("features", "eurusd");
+    assert.equal(back.width, f.specs.length + 1);
+    for (const j of [0, 250, 500, f.specs.length - 1]) {
+      const col = back.getColumn(f.specs[j].name).toArray() as (number | null)[];
+      for (let i = 0; i < col.length; i += 499) {
+        const want = f.columns[j][i];
+        assert.equal(col[i], Number.isNaN(want) ? null : want, `${f.specs[j].name}[${i}]`);
+      }
+    }
+  },
+);
