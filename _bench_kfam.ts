@@ -19,12 +19,14 @@ import { time } from "./lib/features/time.ts";
 import { fibonacci } from "./lib/features/fibonacci.ts";
 const FAMS = [technical, volume, regime, lags, movingAverages, statistics, bollinger, multiResolution, time, fibonacci];
 const mode = Deno.args[0] ?? "both";
+const pick = Deno.args.slice(1);
+const FS = pick.length ? FAMS.filter((f) => pick.includes(f.name)) : FAMS;
 if (mode !== "batch") {
   const { series } = fixture({ pairs: [...PAIRS], rows: 5000 });
   const tails = [...series.values()].map((s) => sliceSeries(s, Math.max(0, s.n - 4096)));
   const market = buildMarket(tails);
   let tot = 0;
-  for (const fam of FAMS) {
+  for (const fam of FS) {
     let best = Infinity;
     for (let rep = 0; rep < 12; rep++) {
       const t = performance.now();
@@ -40,12 +42,12 @@ if (mode !== "live") {
   const sets: [string, any][] = [];
   const raw = realBars("EURUSD")!;
   const { m1, bqx } = buildPair(gapFill(raw).frame);
-  sets.push(["real", seriesFromFrames("eurusd", m1, bqx)]);
+  if (!Deno.env.get("NOREAL")) sets.push(["real", seriesFromFrames("eurusd", m1, bqx)]);
   const syn = fixture({ pairs: ["eurusd"], months: "2024-01..2024-06", rows: 300000 }).series.get("eurusd")!;
   sets.push(["synth", syn]);
   for (const [label, s] of sets) {
     let tot = 0, cells = 0;
-    for (const fam of FAMS) {
+    for (const fam of FS) {
       const cols = fam.specs("eurusd", ["eurusd"]).length;
       let best = Infinity;
       for (let rep = 0; rep < 5; rep++) {

@@ -16,7 +16,9 @@
  *   range is |Δbqx|, +DM = max(Δbqx, 0), −DM = max(−Δbqx, 0), and %K / %R use the BQX range.
  * - Smoothing: `wilder()` (α = 1/n) and `ema()` (α = 2/(span+1)), both seeded with the simple mean
  *   of their first n defined inputs (TA-Lib's convention), so they are recursive over the whole
- *   series: `from` does not shorten them (only the windowed outputs start at `from`).
+ *   series: `from` does not shorten them (only the windowed outputs start at `from`). The chains
+ *   run fused, side by side on scalars (the kernels' arithmetic, bit for bit), one pass each for
+ *   RSI, MACD and the directional system, writing only rows `from..`.
  * - RSI n: changes d = c(t) − c(t−1) from t = 1; average gain / loss = wilder(max(d, 0)) /
  *   wilder(max(−d, 0)); RSI = 100·AG/(AG + AL) (= 100 − 100/(1 + RS)); NaN when AG + AL = 0
  *   (no move since the start). First value at t = n.
@@ -67,7 +69,7 @@
  * @module
  */
 import type { Domain, FeatureFamily, FeatureSpec, PairSeries } from "./_types.ts";
-import { ema, rollingMax, rollingMean, rollingMin, wilder } from "./_kernels.ts";
+import { rollingExtremeInto, rollingMeanInto } from "./_kernels.ts";
 
 /** w15_bqx_return(t) is defined for t ≥ 15 (SPEC §3). */
 const BQX_LEAD = 15;
@@ -171,36 +173,92 @@ function columns(v: Variant): FeatureSpec[] {
   }));
 }
 
-function nanArray(n: number): Float64Array {
-  return new Float64Array(n).fill(NaN);
-}
-
 function clamp(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x; // NaN passes through
 }
 
-/** Wilder RSI of close into `o` (whole series: recursive). */
-function rsi(c: Float64Array, period: number, o: Float64Array): void {
-  const n = c.length, gain = nanArray(n), loss = nanArray(n);
+/**
+ * Wilder RSI 14 and 21 of close into rows `from..` of `o14` / `o21`. One pass over the whole series
+ * (the smoothing is recursive): the four Wilder chains (average gain / loss per period) run side
+ * by side on scalars — the `wilder()` kernel's arithmetic (SMA seed over the first `period`
+ * defined changes, then s += (x − s)/period, a NaN change holds the value), without its arrays.
+ */
+function rsi(c: Float64Array, from: number, o14: Float64Array, o21: Float64Array): void {
+  const n = c.length, a14 = 1 / 14, a21 = 1 / 21;
+  let sg14 = 0, sl14 = 0, k14 = 0, g14 = NaN, l14 = NaN;
+  let sg21 = 0, sl21 = 0, k21 = 0, g21 = NaN, l21 = NaN;
   for (let t = 1; t < n; t++) {
     const d = c[t] - c[t - 1];
-    if (d !== d) continue;
-    gain[t] = d > 0 ? d : 0;
-    loss[t] = d < 0 ? -d : 0;
-  }
-  const ag = wilder(gain, period), al = wilder(loss, period);
-  for (let t = 0; t < n; t++) {
-    const s = ag[t] + al[t];
-    o[t] = s > 0 ? clamp((100 * ag[t]) / s, 0, 100) : NaN;
+    if (d === d) {
+      const g = d > 0 ? d : 0, l = d < 0 ? -d : 0;
+      if (k14 < 14) {
+        sg14 += g;
+        sl14 += l;
+        if (++k14 === 14) {
+          g14 = sg14 / 14;
+          l14 = sl14 / 14;
+        }
+      } else {
+        g14 += a14 * (g - g14);
+        l14 += a14 * (l - l14);
+      }
+      if (k21 < 21) {
+        sg21 += g;
+        sl21 += l;
+        if (++k21 === 21) {
+          g21 = sg21 / 21;
+          l21 = sl21 / 21;
+        }
+      } else {
+        g21 += a21 * (g - g21);
+        l21 += a21 * (l - l21);
+      }
+    }
+    if (t < from) continue;
+    const s14 = g14 + l14, s21 = g21 + l21;
+    o14[t] = s14 > 0 ? clamp((100 * g14) / s14, 0, 100) : NaN;
+    o21[t] = s21 > 0 ? clamp((100 * g21) / s21, 0, 100) : NaN;
   }
 }
 
-/** MACD 12/26/9: line, signal, histogram (whole series: recursive). */
-function macd(c: Float64Array, line: Float64Array, signal: Float64Array, hist: Float64Array): void {
-  const n = c.length, fast = ema(c, 12), slow = ema(c, 26);
-  for (let t = 0; t < n; t++) line[t] = fast[t] - slow[t];
-  signal.set(ema(line, 9));
-  for (let t = 0; t < n; t++) hist[t] = line[t] - signal[t];
+/**
+ * MACD 12/26/9 into rows `from..`: line, signal, histogram. One pass, three EMA chains side by side
+ * (the `ema()` arithmetic: SMA seeds, a NaN close holds the value; the signal is seeded by the
+ * first 9 defined line values).
+ */
+function macd(
+  c: Float64Array,
+  from: number,
+  line: Float64Array,
+  signal: Float64Array,
+  hist: Float64Array,
+): void {
+  const n = c.length, af = 2 / 13, as = 2 / 27, a9 = 2 / 10;
+  let sf = 0, kf = 0, f = NaN, ss = 0, ks = 0, sl = NaN, s9 = 0, k9 = 0, g = NaN;
+  for (let t = 0; t < n; t++) {
+    const x = c[t];
+    if (x === x) {
+      if (kf < 12) {
+        sf += x;
+        if (++kf === 12) f = sf / 12;
+      } else f += af * (x - f);
+      if (ks < 26) {
+        ss += x;
+        if (++ks === 26) sl = ss / 26;
+      } else sl += as * (x - sl);
+    }
+    const m = f - sl;
+    if (m === m) {
+      if (k9 < 9) {
+        s9 += m;
+        if (++k9 === 9) g = s9 / 9;
+      } else g += a9 * (m - g);
+    }
+    if (t < from) continue;
+    line[t] = m;
+    signal[t] = g;
+    hist[t] = m - g;
+  }
 }
 
 /** Stochastic %K (rows `from..`) from the 14-row highest high / lowest low. */
@@ -231,20 +289,40 @@ function williams(
   }
 }
 
-/** CCI 20 (rows `from..`): typical price, its SMA and mean absolute deviation from that SMA. */
-function cci(h: Float64Array, l: Float64Array, c: Float64Array, from: number, o: Float64Array) {
-  const n = c.length, w = 20, tp = nanArray(n), tFrom = Math.max(0, from - w + 1);
+/**
+ * CCI 20 (rows `from..`): typical price, its SMA and mean absolute deviation from that SMA. `tp`
+ * and `sma` are scratch arrays of length n (rows `from − 19..` are written).
+ */
+function cci(
+  h: Float64Array,
+  l: Float64Array,
+  c: Float64Array,
+  from: number,
+  o: Float64Array,
+  tp: Float64Array,
+  sma: Float64Array,
+) {
+  const n = c.length, w = 20, tFrom = Math.max(0, from - w + 1);
   for (let t = tFrom; t < n; t++) tp[t] = (h[t] + l[t] + c[t]) / 3;
-  const sma = rollingMean(tp, w, from);
+  rollingMeanInto(tp, w, Math.max(from, w - 1), sma);
   let run = 0; // equal typical prices ending at t (flat window: run ≥ w)
   for (let t = tFrom; t < n; t++) {
-    run = t > tFrom && tp[t] === tp[t - 1] ? run + 1 : 1;
+    const x = tp[t];
+    run = t > tFrom && x === tp[t - 1] ? run + 1 : 1;
+    if (t < from) continue;
+    if (t < w - 1 || run >= w) {
+      o[t] = NaN;
+      continue;
+    }
     const m = sma[t];
-    if (t < from || m !== m || run >= w) continue;
+    if (m !== m) {
+      o[t] = NaN;
+      continue;
+    }
     let md = 0;
     for (let j = t - w + 1; j <= t; j++) md += Math.abs(tp[j] - m);
     md /= w;
-    o[t] = md > 0 ? (tp[t] - m) / (CCI_CONSTANT * md) : NaN;
+    o[t] = md > 0 ? (x - m) / (CCI_CONSTANT * md) : NaN;
   }
 }
 
@@ -257,8 +335,9 @@ function roc(c: Float64Array, level: boolean, from: number, o: Float64Array): vo
 }
 
 /**
- * Wilder's directional movement system: ATR, +DI, −DI, ADX (whole series: recursive), and ATR%
- * (rows `from..`).
+ * Wilder's directional movement system into rows `from..`: ATR, +DI, −DI, ADX (one pass over the
+ * whole series, the four Wilder chains side by side on scalars, as in `wilder()`), and ATR%.
+ * `abs` and `mean` (scratch, length n) hold |x| and its 14-row mean on an oscillator.
  */
 function dmi(
   h: Float64Array,
@@ -273,42 +352,67 @@ function dmi(
     atr: Float64Array;
     pct: Float64Array;
   },
+  abs: Float64Array,
+  mean: Float64Array,
 ): void {
-  const n = c.length, tr = nanArray(n), pdm = nanArray(n), mdm = nanArray(n);
+  const n = c.length, a = 1 / 14;
+  const { adx, pdi, mdi, atr, pct } = o;
+  let sr = 0, kr = 0, vr = NaN; // ATR
+  let sp = 0, sm = 0, kd = 0, vp = NaN, vm = NaN; // smoothed +DM / −DM (same defined rows)
+  let sx = 0, kx = 0, vx = NaN; // ADX
   for (let t = 1; t < n; t++) {
     const hi = h[t], lo = l[t], cp = c[t - 1];
     const r = Math.max(hi - lo, Math.abs(hi - cp), Math.abs(lo - cp));
-    if (r !== r) continue;
-    tr[t] = r;
-    const up = hi - h[t - 1], down = l[t - 1] - lo;
-    if (up !== up || down !== down) continue;
-    pdm[t] = up > down && up > 0 ? up : 0;
-    mdm[t] = down > up && down > 0 ? down : 0;
+    if (r === r) {
+      if (kr < 14) {
+        sr += r;
+        if (++kr === 14) vr = sr / 14;
+      } else vr += a * (r - vr);
+      const up = hi - h[t - 1], down = l[t - 1] - lo;
+      if (up === up && down === down) {
+        const pdm = up > down && up > 0 ? up : 0, mdm = down > up && down > 0 ? down : 0;
+        if (kd < 14) {
+          sp += pdm;
+          sm += mdm;
+          if (++kd === 14) {
+            vp = sp / 14;
+            vm = sm / 14;
+          }
+        } else {
+          vp += a * (pdm - vp);
+          vm += a * (mdm - vm);
+        }
+      }
+    }
+    let pd = NaN, md = NaN;
+    if (vr > 0) {
+      pd = clamp((100 * vp) / vr, 0, 100);
+      md = clamp((100 * vm) / vr, 0, 100);
+      const s = pd + md;
+      const dx = s > 0 ? (100 * Math.abs(pd - md)) / s : NaN;
+      if (dx === dx) {
+        if (kx < 14) {
+          sx += dx;
+          if (++kx === 14) vx = sx / 14;
+        } else vx += a * (dx - vx);
+      }
+    }
+    if (t < from) continue;
+    pdi[t] = pd;
+    mdi[t] = md;
+    adx[t] = clamp(vx, 0, 100);
+    atr[t] = vr;
   }
-  const atr = wilder(tr, 14), spdm = wilder(pdm, 14), smdm = wilder(mdm, 14);
-  const dx = nanArray(n);
-  for (let t = 0; t < n; t++) {
-    const a = atr[t];
-    if (!(a > 0)) continue;
-    const pd = clamp((100 * spdm[t]) / a, 0, 100), md = clamp((100 * smdm[t]) / a, 0, 100);
-    o.pdi[t] = pd;
-    o.mdi[t] = md;
-    const s = pd + md;
-    dx[t] = s > 0 ? (100 * Math.abs(pd - md)) / s : NaN;
-  }
-  const adx = wilder(dx, 14);
-  for (let t = 0; t < n; t++) o.adx[t] = clamp(adx[t], 0, 100);
-  o.atr.set(atr);
   // ATR%: relative to the close on a level, to the 14-row mean |x| on an oscillator around 0
   let base = c;
   if (!level) {
-    const abs = nanArray(n);
     for (let t = Math.max(0, from - 13); t < n; t++) abs[t] = Math.abs(c[t]);
-    base = rollingMean(abs, 14, from);
+    rollingMeanInto(abs, 14, from, mean);
+    base = mean;
   }
   for (let t = from; t < n; t++) {
     const b = base[t];
-    o.pct[t] = b !== 0 ? (100 * atr[t]) / Math.abs(b) : NaN;
+    pct[t] = b !== 0 ? (100 * atr[t]) / Math.abs(b) : NaN;
   }
 }
 
@@ -317,26 +421,29 @@ export const technical: FeatureFamily = {
   name: "technical",
   specs: () => VARIANTS.flatMap(columns),
   compute(series, ctx, out) {
-    const { from } = ctx;
+    const n = series.n, from = Math.max(0, ctx.from);
+    // scratch rows: the windowed outputs start 2 (%D) or 19 (CCI) rows before `from`
+    const hh = new Float64Array(n), ll = new Float64Array(n);
+    const tp = new Float64Array(n), sma = new Float64Array(n);
     for (const v of VARIANTS) {
       const h = v.high(series), l = v.low(series), c = v.close(series);
       // every output, registered in catalog order
       const [rsi14, rsi21, line, signal, hist, k, d, cci20, willr, roc12, adx, pdi, mdi, atr, pct] =
         COLUMNS.map((col) => out(`${v.domain}_${col.stem}`));
-      rsi(c, 14, rsi14);
-      rsi(c, 21, rsi21);
-      macd(c, line, signal, hist);
+      rsi(c, from, rsi14, rsi21);
+      macd(c, from, line, signal, hist);
       // %D averages %K over 3 rows: %K is needed from 2 rows before `from`
       const kFrom = Math.max(0, from - 2);
-      const hh = rollingMax(h, 14, kFrom), ll = rollingMin(l, 14, kFrom);
+      rollingExtremeInto(h, 14, "max", kFrom, hh);
+      rollingExtremeInto(l, 14, "min", kFrom, ll);
       stochK(c, hh, ll, kFrom, k);
-      const sd = rollingMean(k, 3, from);
-      for (let t = from; t < series.n; t++) d[t] = clamp(sd[t], 0, 100);
+      rollingMeanInto(k, 3, from, d);
+      for (let t = from; t < n; t++) d[t] = clamp(d[t], 0, 100);
       if (kFrom < from) k.fill(NaN, kFrom, from); // rows before `from` stay NaN
-      cci(h, l, c, from, cci20);
+      cci(h, l, c, from, cci20, tp, sma);
       williams(c, hh, ll, from, willr);
       roc(c, v.level, from, roc12);
-      dmi(h, l, c, v.level, from, { adx, pdi, mdi, atr, pct });
+      dmi(h, l, c, v.level, from, { adx, pdi, mdi, atr, pct }, tp, sma);
     }
   },
 };
