@@ -15,4 +15,7 @@
  */
 export * from "./data/mod.ts";
 export * from "./features/mod.ts";
+export * from "./dataset/mod.ts";
+export * from "./models/mod.ts";
+export * from "./eval/mod.ts";
 export * from "./progress.ts";

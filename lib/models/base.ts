@@ -48,7 +48,10 @@ export interface Model {
 }
 
 /** Build a Matrix from column arrays (copying into row-major order). */
-export function matrixFromColumns(names: readonly string[], columns: readonly ArrayLike<number>[]): Matrix {
+export function matrixFromColumns(
+  names: readonly string[],
+  columns: readonly ArrayLike<number>[],
+): Matrix {
   const cols = columns.length;
   const rows = cols ? columns[0].length : 0;
   const data = new Float32Array(rows * cols);
@@ -70,12 +73,19 @@ export function resolveConfig<T extends Record<string, unknown>>(
 ): T {
   for (const [k, v] of Object.entries(overrides)) {
     if (!(k in defaults)) {
-      throw new RangeError(`Unknown ${type} option "${k}": expected one of ${Object.keys(defaults).join(", ")}`);
+      throw new RangeError(
+        `Unknown ${type} option "${k}": expected one of ${Object.keys(defaults).join(", ")}`,
+      );
     }
     const d = (defaults as Record<string, unknown>)[k];
     if (v !== undefined && d !== undefined && d !== null && typeof v !== typeof d) {
-      throw new TypeError(`Invalid ${type} option ${k} = ${JSON.stringify(v)}: expected a ${typeof d}`);
+      throw new TypeError(
+        `Invalid ${type} option ${k} = ${JSON.stringify(v)}: expected a ${typeof d}`,
+      );
     }
   }
-  return { ...defaults, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) } as T;
+  return {
+    ...defaults,
+    ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+  } as T;
 }
