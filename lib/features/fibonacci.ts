@@ -39,7 +39,7 @@
  * @module
  */
 import type { Domain, FeatureFamily, FeatureSpec, PairSeries } from "./_types.ts";
-import { rollingMax, rollingMin } from "./_kernels.ts";
+import { rollingExtremeInto } from "./_kernels.ts";
 
 /** Rows in the trailing range. */
 const WINDOW = 100;
@@ -103,30 +103,33 @@ export const fibonacci: FeatureFamily = {
   name: "fibonacci",
   specs: () => VARIANTS.flatMap(columns),
   compute(series, ctx, out) {
-    const { from } = ctx;
-    const n = series.n;
+    const n = series.n, from = Math.min(Math.max(0, ctx.from), n);
+    // the range reads WINDOW rows: views from `base` (the live path's newest row: 100 rows)
+    const base = Math.max(0, from - WINDOW + 1), m = n - base, f = from - base;
+    const hh = new Float64Array(m), ll = new Float64Array(m);
     for (const v of VARIANTS) {
-      const c = v.close(series);
-      const hh = rollingMax(v.high(series), WINDOW, from),
-        ll = rollingMin(v.low(series), WINDOW, from);
+      const c = v.close(series).subarray(base);
+      rollingExtremeInto(v.high(series).subarray(base), WINDOW, "max", f, hh);
+      rollingExtremeInto(v.low(series).subarray(base), WINDOW, "min", f, ll);
       const p = v.domain;
-      const retrace = RETRACE.map((f) => [f, out(`${p}_fib_${code(f)}`)] as const);
-      for (const [f, o] of retrace) {
-        for (let t = from; t < n; t++) o[t] = hh[t] - f * (hh[t] - ll[t]);
+      const col = (name: string) => out(`${p}_${name}`).subarray(base);
+      for (const r of RETRACE) {
+        const o = col(`fib_${code(r)}`);
+        for (let t = f; t < m; t++) o[t] = hh[t] - r * (hh[t] - ll[t]);
       }
-      for (const f of EXTEND) {
-        const o = out(`${p}_fib_ext_${code(f)}`);
-        for (let t = from; t < n; t++) o[t] = ll[t] + f * (hh[t] - ll[t]);
+      for (const e of EXTEND) {
+        const o = col(`fib_ext_${code(e)}`);
+        for (let t = f; t < m; t++) o[t] = ll[t] + e * (hh[t] - ll[t]);
       }
-      for (const f of DIST) {
-        const o = out(`${p}_fib_dist_${code(f)}`);
-        for (let t = from; t < n; t++) {
+      for (const d of DIST) {
+        const o = col(`fib_dist_${code(d)}`);
+        for (let t = f; t < m; t++) {
           const r = hh[t] - ll[t];
-          o[t] = r > 0 ? (c[t] - (hh[t] - f * r)) / r : NaN;
+          o[t] = r > 0 ? (c[t] - (hh[t] - d * r)) / r : NaN;
         }
       }
-      out(`${p}_fib_high`).set(hh.subarray(from), from);
-      out(`${p}_fib_low`).set(ll.subarray(from), from);
+      col("fib_high").set(hh.subarray(f), f);
+      col("fib_low").set(ll.subarray(f), f);
     }
   },
 };

@@ -47,25 +47,28 @@ interface Variant {
   lead: number;
   /** Human name of the source (catalog). */
   label: string;
-  /** The source rows `start … n−1` (rows before `start` are never read). */
-  source(s: PairSeries, start: number): Float64Array;
+  /** The source rows `start … n−1`, and the row its element 0 holds (0 or `start`). */
+  source(s: PairSeries, start: number): [Float64Array, number];
 }
 
-/** ln(close(t)/close(t−1)) for t ≥ max(start, 1), NaN elsewhere. */
+/**
+ * ln(close(t)/close(t−1)) for rows t = start..n−1 (NaN at row 0), stored from index 0: element
+ * i holds row start + i (only the rows a lag reads are computed).
+ */
 function logReturns(close: Float64Array, start: number): Float64Array {
-  const n = close.length, r = new Float64Array(n).fill(NaN);
-  for (let t = Math.max(start, 1); t < n; t++) r[t] = Math.log(close[t] / close[t - 1]);
+  const n = close.length, r = new Float64Array(Math.max(0, n - start));
+  for (let t = start; t < n; t++) r[t - start] = t > 0 ? Math.log(close[t] / close[t - 1]) : NaN;
   return r;
 }
 
 const VARIANTS: readonly Variant[] = [
-  { domain: "idx", lead: 0, label: "rate index", source: (s) => s.close },
-  { domain: "bqx", lead: BQX_LEAD, label: "w15_bqx_return", source: (s) => s.bqx },
+  { domain: "idx", lead: 0, label: "rate index", source: (s) => [s.close, 0] },
+  { domain: "bqx", lead: BQX_LEAD, label: "w15_bqx_return", source: (s) => [s.bqx, 0] },
   {
     domain: "ret",
     lead: 1,
     label: "1-row log return of the rate index",
-    source: (s, a) => logReturns(s.close, a),
+    source: (s, a) => [logReturns(s.close, a), a],
   },
 ];
 
@@ -81,20 +84,25 @@ function columns(v: Variant): FeatureSpec[] {
   }));
 }
 
+/** Column names per variant, lag-major (index k − 1). */
+const NAMES = VARIANTS.map((v) =>
+  Array.from({ length: MAX_LAG }, (_, i) => `${v.domain}_lag_${i + 1}`)
+);
+
 /** The family: 60 lags each of idx, bqx and ret. */
 export const lags: FeatureFamily = {
   name: "lags",
   specs: () => VARIANTS.flatMap(columns),
   compute(series, ctx, out) {
-    const { from } = ctx;
-    const n = series.n;
-    for (const v of VARIANTS) {
-      const x = v.source(series, Math.max(0, from - MAX_LAG));
+    const n = series.n, from = Math.max(0, ctx.from);
+    VARIANTS.forEach((v, i) => {
+      const [x, off] = v.source(series, Math.max(0, from - MAX_LAG));
       for (let k = 1; k <= MAX_LAG; k++) {
-        const o = out(`${v.domain}_lag_${k}`);
+        const o = out(NAMES[i][k - 1]);
         const a = Math.max(from, k);
-        if (a < n) o.set(x.subarray(a - k, n - k), a);
+        if (n - a > 8) o.set(x.subarray(a - k - off, n - k - off), a);
+        else for (let t = a; t < n; t++) o[t] = x[t - k - off];
       }
-    }
+    });
   },
 };

@@ -96,6 +96,9 @@ const AGREE: readonly [string, number, string][] = [
 
 const name = (r: number, stat: string) => `x_m${r}_${stat}`;
 
+/** (minute within the bucket + 1) / R by minute, per bucket size R (built on first use). */
+const PROGRESS: Record<number, Float64Array> = {};
+
 /** Bounded shares stay in their range: indexed high/low and close are rescaled separately
  * (series.ts), so a close equal to the low can sit 1e-14 below it. */
 const clamp = (x: number, lo: number, hi: number) => (x < lo ? lo : x > hi ? hi : x);
@@ -117,9 +120,15 @@ function resolution(s: PairSeries, r: number, from: number, out: Sink): Float64A
   // per-bucket constants (complete buckets only)
   let c1 = NaN, c2 = NaN, c3 = NaN, c12 = NaN;
   let s1 = NaN, s2 = NaN, gain = NaN, loss = NaN, hh = NaN, ll = NaN, a1 = NaN, a2 = NaN;
+  let last = NaN, lastOk = false; // ln(C_{j−1} / C_{j−2}): once per bucket, on first use
+  let rH = NaN, rL = NaN, rng = NaN; // the last range's extremes and its log (reused while equal)
+  // (minute within the bucket + 1) / R, by minute
+  const progress = PROGRESS[r] ??= Float64Array.from({ length: r }, (_, i) => (i + 1) / r);
+  let end = NaN; // the current bucket is [start, end)
   for (let t = Math.max(0, from - (K + 1) * r); t < n; t++) {
-    const id = Math.floor(ts[t] / span);
-    if (id !== cur) {
+    const tt = ts[t];
+    if (!(tt >= start && tt < end)) { // a new bucket: floor(ts / span) changed
+      const id = Math.floor(tt / span);
       if (cur === cur) {
         bH[m] = pH;
         bL[m] = pL;
@@ -128,6 +137,7 @@ function resolution(s: PairSeries, r: number, from: number, out: Sink): Float64A
       }
       cur = id;
       start = id * span;
+      end = start + span;
       pO = open[t];
       pH = high[t];
       pL = low[t];
@@ -135,6 +145,7 @@ function resolution(s: PairSeries, r: number, from: number, out: Sink): Float64A
       c2 = m >= 2 ? bC[m - 2] : NaN;
       c3 = m >= 3 ? bC[m - 3] : NaN;
       c12 = m >= K ? bC[m - K] : NaN;
+      lastOk = false;
       s1 =
         s2 =
         gain =
@@ -180,7 +191,11 @@ function resolution(s: PairSeries, r: number, from: number, out: Sink): Float64A
     const c = close[t];
     const lr = Math.log(c / c1);
     ret[t] = lr;
-    retLast[t] = Math.log(c1 / c2);
+    if (!lastOk) {
+      last = Math.log(c1 / c2);
+      lastOk = true;
+    }
+    retLast[t] = last;
     mom[t] = Math.log(c / c12);
     const d = c - c1;
     const g = gain + (d > 0 ? d : 0), l = loss + (d < 0 ? -d : 0);
@@ -189,7 +204,12 @@ function resolution(s: PairSeries, r: number, from: number, out: Sink): Float64A
     const v = (u2 - (u1 * u1) / K) / (K - 1);
     vol[t] = v > 0 ? Math.sqrt(v) : v === v ? 0 : NaN;
     const H = pH > hh ? pH : hh, L = pL < ll ? pL : ll; // NaN hh/ll (warm-up) stays NaN below
-    range[t] = hh === hh ? Math.log(H / L) : NaN;
+    if (H !== rH || L !== rL) {
+      rH = H;
+      rL = L;
+      rng = Math.log(H / L);
+    }
+    range[t] = hh === hh ? rng : NaN;
     rangePos[t] = hh === hh && H > L ? clamp((c - L) / (H - L), 0, 1) : NaN;
     const b1 = a1 + d, b2 = a2 + d * d;
     const mean = c1 + b1 / K, cv = (b2 - (b1 * b1) / K) / (K - 1);
@@ -199,7 +219,7 @@ function resolution(s: PairSeries, r: number, from: number, out: Sink): Float64A
     const hl = pH - pL;
     body[t] = hl > 0 ? clamp((c - pO) / hl, -1, 1) : NaN;
     hlPos[t] = hl > 0 ? clamp((c - pL) / hl, 0, 1) : NaN;
-    prog[t] = (Math.floor((ts[t] - start) / MINUTE_MS) + 1) / r;
+    prog[t] = progress[Math.floor((tt - start) / MINUTE_MS)];
   }
   return mom;
 }
@@ -235,7 +255,9 @@ export const multiResolution: FeatureFamily = {
     const [a15, a115, a515, all] = AGREE.map(([n]) => out(n));
     const agree = (x: number, y: number) => (x !== 0 && x === y ? 1 : 0);
     for (let t = Math.max(from, MOM_1M); t < n; t++) {
-      const s1 = Math.sign(Math.log(close[t] / close[t - MOM_1M]));
+      // sign(ln q) without the log: ln is increasing with ln 1 = 0 exactly (NaN for q < 0 or NaN)
+      const q = close[t] / close[t - MOM_1M];
+      const s1 = q > 1 ? 1 : q === 1 ? 0 : q >= 0 ? -1 : NaN;
       const s5 = Math.sign(m5[t]), s15 = Math.sign(m15[t]);
       if (s1 === s1 && s5 === s5) a15[t] = agree(s1, s5);
       if (s1 === s1 && s15 === s15) a115[t] = agree(s1, s15);

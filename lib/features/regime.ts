@@ -57,14 +57,17 @@
  */
 import type { FeatureFamily, FeatureSpec } from "./_types.ts";
 import {
-  ema,
-  logReturn,
-  rollingCovCorr,
-  rollingMean,
-  rollingStd,
-  rollingSum,
-  rollingZ,
+  emaInto,
+  rollingCovCorrInto,
+  rollingMeanInto,
+  rollingMomentsInto,
+  rollingRankInto,
+  rollingStdInto,
+  rollingSumInto,
 } from "./_kernels.ts";
+
+/** The trailing rank kernel lives in `_kernels.ts` (shared with the volume regime). */
+export { rollingRank } from "./_kernels.ts";
 
 /** Bars of the trailing σ that jumps are measured against (excluding the current bar). */
 const JUMP_SIGMA_W = 60;
@@ -140,118 +143,6 @@ const COLUMNS: readonly [string, number, FeatureSpec["params"], string][] = [
   ["x_trend_efficiency_20", 20, { window: 20 }, "|net change| / path length over 20 bars"],
 ];
 
-/**
- * Trailing mid-rank percentile and tercile of x(t) among x(t−w+1..t) (the current value
- * included): q = (#below + (#equal − 1)/2) / (w − 1) ∈ [0, 1], tercile = 0 when q < 1/3, 1 when
- * q < 2/3, else 2 (decided in integers, no rounding at the edges). NaN while fewer than w rows,
- * when the window holds a NaN, or when it is flat (every value equal: no terciles). O(log n) per row:
- * the values are ranked once (radix sort), then a Fenwick tree counts the window's ranks (the
- * ranking of later values is only a data structure: counts are taken over the window's rows
- * alone, so the result at t depends on rows <= t only). Candidate for `_kernels.ts`.
- *
- * @param x Input series.
- * @param w Window (rows, >= 2).
- * @param from First row to compute.
- * @returns `pct` (q) and `tercile` (0/1/2), NaN where undefined.
- */
-export function rollingRank(
-  x: Float64Array,
-  w: number,
-  from = 0,
-): { pct: Float64Array; tercile: Float64Array } {
-  if (!Number.isInteger(w) || w < 2) {
-    throw new RangeError(`Expected window to be an integer >= 2 but found ${w}`);
-  }
-  const n = x.length;
-  const pct = new Float64Array(n).fill(NaN), tercile = new Float64Array(n).fill(NaN);
-  const start = Math.max(from, w - 1);
-  if (start >= n) return { pct, tercile };
-  const lo = start - w + 1, m = n - lo;
-  const { rank, u } = denseRanks(x.subarray(lo));
-  // Fenwick tree of counts by rank (for "#below") and plain counts per rank (for "#equal")
-  const bit = new Int32Array(u + 1), count = new Int32Array(u + 1);
-  let nan = 0;
-  const d = 2 * (w - 1);
-  for (let i = 0; i < m; i++) {
-    const ri = rank[i];
-    if (ri) {
-      count[ri]++;
-      for (let k = ri; k <= u; k += k & -k) bit[k]++;
-    } else nan++;
-    if (i >= w) {
-      const ro = rank[i - w];
-      if (ro) {
-        count[ro]--;
-        for (let k = ro; k <= u; k += k & -k) bit[k]--;
-      } else nan--;
-    }
-    if (i < w - 1 || nan > 0) continue; // warm-up of the first window, or a NaN inside
-    let less = 0;
-    for (let k = ri - 1; k > 0; k -= k & -k) less += bit[k];
-    const eq = count[ri];
-    if (eq === w) continue; // flat window
-    const a = 2 * less + eq - 1; // 2 · mid-rank, an integer
-    const t = lo + i;
-    pct[t] = a / d;
-    tercile[t] = 3 * a < d ? 0 : 3 * a < 2 * d ? 1 : 2;
-  }
-  return { pct, tercile };
-}
-
-/**
- * Dense ranks 1..u of the values (equal values share a rank, NaN gets 0), by an LSD radix sort of
- * the IEEE-754 bit patterns made order-preserving (flip the sign bit of positives, every bit of
- * negatives; −0 and +0 end up adjacent and share a rank): O(n), about 5× faster than a comparison
- * sort plus a binary search per value.
- */
-function denseRanks(x: Float64Array): { rank: Int32Array; u: number } {
-  const m = x.length;
-  const bits = new Uint32Array(m * 2); // [low word, high word] per value (little-endian)
-  bits.set(new Uint32Array(x.buffer, x.byteOffset, m * 2));
-  let idx = new Uint32Array(m), tmp = new Uint32Array(m);
-  let k = 0;
-  for (let i = 0; i < m; i++) {
-    if (x[i] !== x[i]) continue;
-    const hi = bits[2 * i + 1];
-    if (hi & 0x80000000) {
-      bits[2 * i + 1] = ~hi >>> 0;
-      bits[2 * i] = ~bits[2 * i] >>> 0;
-    } else bits[2 * i + 1] = (hi | 0x80000000) >>> 0;
-    idx[k++] = i;
-  }
-  const count = new Int32Array(65536);
-  for (let pass = 0; pass < 4; pass++) {
-    const word = pass >> 1, shift = (pass & 1) * 16;
-    count.fill(0);
-    for (let j = 0; j < k; j++) count[(bits[2 * idx[j] + word] >>> shift) & 0xffff]++;
-    let used = 0;
-    for (let b = 0; b < 65536 && used < 2; b++) if (count[b]) used++;
-    if (used < 2) continue; // this digit is the same for every value
-    let sum = 0;
-    for (let b = 0; b < 65536; b++) {
-      const c = count[b];
-      count[b] = sum;
-      sum += c;
-    }
-    for (let j = 0; j < k; j++) {
-      const i = idx[j];
-      tmp[count[(bits[2 * i + word] >>> shift) & 0xffff]++] = i;
-    }
-    [idx, tmp] = [tmp, idx];
-  }
-  const rank = new Int32Array(m);
-  let u = 0, prev = NaN;
-  for (let j = 0; j < k; j++) {
-    const v = x[idx[j]];
-    if (j === 0 || v !== prev) {
-      u++;
-      prev = v;
-    }
-    rank[idx[j]] = u;
-  }
-  return { rank, u };
-}
-
 /** The event / regime family: 26 `x_` columns (SPEC §5). */
 export const regime: FeatureFamily = {
   name: "regime",
@@ -266,92 +157,100 @@ export const regime: FeatureFamily = {
       doc,
     })),
   compute(series, ctx, out) {
-    const { n, close, high, low } = series;
-    const from = ctx.from, f0 = Math.max(0, from - LOOKBACK);
-    const col = Object.fromEntries(COLUMNS.map(([name]) => [name, out(name)]));
+    const n = series.n, from = Math.max(0, ctx.from);
+    // every column reads at most LOOKBACK rows back: work on views from `base` (the live path's
+    // newest row costs ~1500 rows whatever the tail; batch: the whole series). Windowed kernels
+    // are shift-invariant; the EMA of r² starts at `base` (its seed weighs (29/31)^1500 ≈ 1e-44).
+    const base = Math.min(Math.max(0, from - LOOKBACK), n), m = n - base, f = from - base;
+    const close = series.close.subarray(base), high = series.high.subarray(base);
+    const low = series.low.subarray(base);
+    const col: Record<string, Float64Array> = Object.fromEntries(
+      COLUMNS.map(([name]) => [name, out(name).subarray(base)]),
+    );
+    const scratch = () => new Float64Array(m);
 
-    // jumps against the std of the 60 previous returns
-    const r = logReturn(close, 1, f0);
-    const sd60 = rollingStd(r, JUMP_SIGMA_W, f0);
+    // 1-bar log returns (row 0 of the series has none), their squares, up bars, |Δclose|
+    const r = scratch(), r2 = scratch(), up = scratch(), absd = scratch();
+    for (let t = 0; t < m; t++) {
+      const prev = base + t > 0 ? series.close[base + t - 1] : NaN;
+      const rt = Math.log(close[t] / prev);
+      r[t] = rt;
+      r2[t] = rt * rt;
+      up[t] = rt !== rt ? NaN : rt > 0 ? 1 : 0;
+      absd[t] = Math.abs(close[t] - prev);
+    }
+
+    // jumps against the std of the 60 previous returns (= rvol_60 one row back)
+    const v20 = col.x_rvol_20, v60 = col.x_rvol_60;
+    rollingStdInto(r, JUMP_SIGMA_W, 0, v60);
     const jz = col.x_jump_z, j25 = col.x_jump_2p5, j3 = col.x_jump_3;
     // flags are needed SINCE_CAP + 59 rows before `from` (counts, bars since): a scratch copy
-    const flag = new Float64Array(n).fill(NaN);
-    for (let t = Math.max(f0, 1); t < n; t++) {
-      const s = sd60[t - 1];
-      const z = s > 0 ? r[t] / s : NaN;
+    const flag = scratch().fill(NaN);
+    for (let t = Math.max(1, f - SINCE_CAP); t < m; t++) {
+      const sd = v60[t - 1];
+      const z = sd > 0 ? r[t] / sd : NaN;
       if (z !== z) continue;
       const a = Math.abs(z);
       flag[t] = a > 2.5 ? 1 : 0;
-      if (t >= from) {
+      if (t >= f) {
         jz[t] = z;
         j25[t] = flag[t];
         j3[t] = a > 3 ? 1 : 0;
       }
     }
-    const c20 = rollingSum(flag, 20, from), c60 = rollingSum(flag, 60, from);
+    rollingSumInto(flag, 20, f, col.x_jump_count_20);
+    rollingSumInto(flag, 60, f, col.x_jump_count_60);
     const since = col.x_bars_since_jump;
     let last = -Infinity;
-    for (let t = Math.max(f0, from - SINCE_CAP); t < n; t++) {
+    for (let t = Math.max(0, f - SINCE_CAP); t < m; t++) {
       if (flag[t] === 1) last = t;
-      if (t >= from && t >= 61 + SINCE_CAP) since[t] = Math.min(t - last, SINCE_CAP);
+      if (t >= f && base + t >= 61 + SINCE_CAP) since[t] = Math.min(t - last, SINCE_CAP);
     }
 
-    // volatility
-    const v20 = rollingStd(r, 20, f0), v60 = rollingStd(r, 60, f0);
-    const rk20 = rollingRank(v20, REGIME_W, from), rk60 = rollingRank(v60, REGIME_W, from);
-    const vz = rollingZ(v20, REGIME_W, from);
-    const r2 = new Float64Array(n).fill(NaN);
-    for (let t = Math.max(f0, 1); t < n; t++) r2[t] = r[t] * r[t];
-    const ew = ema(r2, 30, f0);
-    const hl = new Float64Array(n).fill(NaN);
-    for (let t = f0; t < n; t++) {
+    // volatility: rvol_60 above (rows before `f` feed the ranks and are blanked below)
+    rollingStdInto(r, 20, 0, v20);
+    rollingRankInto(v20, REGIME_W, f, col.x_vol_pctile_20, col.x_vol_regime_20);
+    rollingRankInto(v60, REGIME_W, f, null, col.x_vol_regime_60);
+    rollingMomentsInto(v20, REGIME_W, f, { z: col.x_vol_z_20 });
+    const ew = scratch();
+    emaInto(r2, 30, f, ew);
+    const hl = scratch();
+    for (let t = Math.max(0, f - 19); t < m; t++) {
       const q = Math.log(high[t] / low[t]);
       hl[t] = q * q;
     }
-    const pk = rollingMean(hl, 20, from);
+    const pk = scratch();
+    rollingMeanInto(hl, 20, f, pk);
     const k4 = 1 / (4 * Math.LN2);
-    const rowNo = new Float64Array(n);
-    for (let t = 0; t < n; t++) rowNo[t] = t;
-    const fit20 = rollingCovCorr(rowNo, close, 20, from),
-      fit60 = rollingCovCorr(rowNo, close, 60, from);
-    const up = new Float64Array(n).fill(NaN);
-    for (let t = Math.max(f0, 1); t < n; t++) up[t] = r[t] !== r[t] ? NaN : r[t] > 0 ? 1 : 0;
-    const cons20 = rollingMean(up, 20, from), cons60 = rollingMean(up, 60, from);
-    const absd = new Float64Array(n).fill(NaN);
-    for (let t = Math.max(f0, 1); t < n; t++) absd[t] = Math.abs(close[t] - close[t - 1]);
-    const path = rollingSum(absd, 20, from);
 
-    const trend = (fit: { cov: Float64Array; corr: Float64Array }, w: number) => {
+    // trend: a line of close on the row number (row numbers relative to `base`: covariances and
+    // correlations do not see the shift)
+    const rowNo = scratch();
+    for (let t = 0; t < m; t++) rowNo[t] = t;
+    const cov = scratch(), corr = scratch();
+    for (const w of [20, 60]) {
+      rollingCovCorrInto(rowNo, close, w, f, cov, corr);
       const cr2 = col[`x_trend_r2_${w}`], sg = col[`x_trend_sign_${w}`];
       const rg = col[`x_trend_regime_${w}`];
-      for (let t = from; t < n; t++) {
-        const cv = fit.cov[t];
+      for (let t = f; t < m; t++) {
+        const cv = cov[t];
         if (cv !== cv) continue;
-        const rr = fit.corr[t] * fit.corr[t]; // NaN on a flat window
+        const rr = corr[t] * corr[t]; // NaN on a flat window
         const s = cv > 0 ? 1 : cv < 0 ? -1 : 0;
         cr2[t] = rr;
         sg[t] = s;
         rg[t] = rr >= 0.5 ? s : 0;
       }
-    };
-    trend(fit20, 20);
-    trend(fit60, 60);
+    }
+    rollingMeanInto(up, 20, f, col.x_trend_consistency_20);
+    rollingMeanInto(up, 60, f, col.x_trend_consistency_60);
+    const path = scratch();
+    rollingSumInto(absd, 20, f, path);
 
-    const copy = (name: string, src: Float64Array) => col[name].set(src.subarray(from), from);
-    copy("x_jump_count_20", c20);
-    copy("x_jump_count_60", c60);
-    copy("x_rvol_20", v20);
-    copy("x_rvol_60", v60);
-    copy("x_vol_regime_20", rk20.tercile);
-    copy("x_vol_regime_60", rk60.tercile);
-    copy("x_vol_pctile_20", rk20.pct);
-    copy("x_vol_z_20", vz);
-    copy("x_trend_consistency_20", cons20);
-    copy("x_trend_consistency_60", cons60);
     const ewv = col.x_ewma_vol_30, ratio = col.x_vol_ratio_20_60, rangeVol = col.x_range_vol_20;
     const expansion = col.x_vol_expansion, compression = col.x_vol_compression;
     const efficiency = col.x_trend_efficiency_20;
-    for (let t = from; t < n; t++) {
+    for (let t = f; t < m; t++) {
       ewv[t] = Math.sqrt(ew[t]);
       const q = v60[t] !== 0 ? v20[t] / v60[t] : NaN;
       ratio[t] = q;
@@ -359,7 +258,9 @@ export const regime: FeatureFamily = {
       compression[t] = q !== q ? NaN : q < 0.8 ? 1 : 0;
       rangeVol[t] = Math.sqrt(pk[t] * k4);
       const p = path[t];
-      efficiency[t] = t >= 20 && p !== 0 ? Math.abs(close[t] - close[t - 20]) / p : NaN;
+      efficiency[t] = base + t >= 20 && p !== 0 ? Math.abs(close[t] - close[t - 20]) / p : NaN;
     }
+    v20.fill(NaN, 0, f);
+    v60.fill(NaN, 0, f);
   },
 };

@@ -121,59 +121,71 @@ function windowStats(x: Float64Array, w: number, from: number, o: Outputs): void
     }
   }
 
-  // 2. moments; windows holding a NaN stay NaN (NaN inside a block never reaches a clean window)
-  let lastNan = -1, k = 0, c = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;
-  for (let t = s0; t < n; t++) {
+  // 2. moments; windows holding a NaN stay NaN (NaN inside a block never reaches a clean window).
+  // A clean, non-flat row recomputes the sums directly, then up to REANCHOR − 1 rows slide them
+  // (a NaN coming in or a flat window ends the run)
+  let lastNan = -1;
+  for (let j = s0; j < start; j++) if (x[j] !== x[j]) lastNan = j;
+  let t = start;
+  while (t < n) {
     const xt = x[t];
-    if (xt !== xt) {
-      lastNan = t;
-      k = 0;
+    if (xt !== xt) lastNan = t;
+    if (lastNan > t - w) {
+      t++;
       continue;
     }
-    if (t < start || lastNan > t - w) continue;
-    const i = t - s0, a1 = hMax[i - w + 1], b1 = gMax[i], a2 = hMin[i - w + 1], b2 = gMin[i];
-    const hi = a1 > b1 ? a1 : b1, lo = a2 < b2 ? a2 : b2;
+    let i = t - s0, a1 = hMax[i - w + 1], b1 = gMax[i], a2 = hMin[i - w + 1], b2 = gMin[i];
+    let hi = a1 > b1 ? a1 : b1, lo = a2 < b2 ? a2 : b2;
     max[t] = hi;
     min[t] = lo;
     range[t] = hi - lo;
     if (hi === lo) { // flat window: exact values, 0/0 shapes
       mean[t] = hi;
       std[t] = 0;
-      k = 0;
+      t++;
       continue;
     }
-    if (k === 0) {
-      c = xt;
-      s1 =
-        s2 =
-        s3 =
-        s4 =
-          0;
-      for (let j = t - w + 1; j <= t; j++) {
-        const y = x[j] - c, y2 = y * y;
-        s1 += y;
-        s2 += y2;
-        s3 += y2 * y;
-        s4 += y2 * y2;
+    const c = xt, end = Math.min(n, t + REANCHOR);
+    let s1 = 0, s2 = 0, s3 = 0, s4 = 0;
+    for (let j = t - w + 1; j <= t; j++) {
+      const y = x[j] - c, y2 = y * y;
+      s1 += y;
+      s2 += y2;
+      s3 += y2 * y;
+      s4 += y2 * y2;
+    }
+    for (;;) {
+      const xi = x[t];
+      const mu = s1 / w, e2 = s2 / w, e3 = s3 / w, e4 = s4 / w, mm = mu * mu;
+      const m2 = e2 - mm; // population variance
+      const v = (s2 - s1 * mu) / (w - 1); // sample variance
+      const sd = v > 0 ? Math.sqrt(v) : 0;
+      mean[t] = c + mu;
+      std[t] = sd;
+      z[t] = sd > 0 ? (xi - c - mu) / sd : NaN;
+      if (m2 > 1e-300) {
+        skew[t] = (e3 - 3 * mu * e2 + 2 * mm * mu) / (m2 * Math.sqrt(m2));
+        kurt[t] = (e4 - 4 * mu * e3 + 6 * mm * e2 - 3 * mm * mm) / (m2 * m2) - 3;
       }
-    } else {
-      const yi = xt - c, yo = x[t - w] - c, i2 = yi * yi, o2 = yo * yo;
+      if (++t >= end) break;
+      const xn = x[t];
+      if (xn !== xn) break;
+      i = t - s0;
+      a1 = hMax[i - w + 1];
+      b1 = gMax[i];
+      a2 = hMin[i - w + 1];
+      b2 = gMin[i];
+      hi = a1 > b1 ? a1 : b1;
+      lo = a2 < b2 ? a2 : b2;
+      if (hi === lo) break; // the outer loop writes the flat row
+      max[t] = hi;
+      min[t] = lo;
+      range[t] = hi - lo;
+      const yi = xn - c, yo = x[t - w] - c, i2 = yi * yi, o2 = yo * yo;
       s1 += yi - yo;
       s2 += i2 - o2;
       s3 += i2 * yi - o2 * yo;
       s4 += i2 * i2 - o2 * o2;
-    }
-    if (++k === REANCHOR) k = 0;
-    const mu = s1 / w, e2 = s2 / w, e3 = s3 / w, e4 = s4 / w, mm = mu * mu;
-    const m2 = e2 - mm; // population variance
-    const v = (s2 - s1 * mu) / (w - 1); // sample variance
-    const sd = v > 0 ? Math.sqrt(v) : 0;
-    mean[t] = c + mu;
-    std[t] = sd;
-    z[t] = sd > 0 ? (xt - c - mu) / sd : NaN;
-    if (m2 > 1e-300) {
-      skew[t] = (e3 - 3 * mu * e2 + 2 * mm * mu) / (m2 * Math.sqrt(m2));
-      kurt[t] = (e4 - 4 * mu * e3 + 6 * mm * e2 - 3 * mm * mm) / (m2 * m2) - 3;
     }
   }
 }

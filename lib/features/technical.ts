@@ -161,6 +161,13 @@ const COLUMNS: readonly {
   },
 ];
 
+/** Column names per domain, catalog order. */
+const NAMES: Record<string, string[]> = Object.fromEntries(
+  VARIANTS.map((v) => [v.domain, COLUMNS.map((c) => `${v.domain}_${c.stem}`)]),
+);
+/** Longest look-back of the windowed columns (CCI 20, %D over %K 14, ATR% base 14), with room. */
+const WINDOWED_LOOKBACK = 40;
+
 function columns(v: Variant): FeatureSpec[] {
   return COLUMNS.map((c) => ({
     name: `${v.domain}_${c.stem}`,
@@ -326,9 +333,9 @@ function cci(
   }
 }
 
-/** ROC 12 (rows `from..`): percent on a level, plain change on an oscillator. */
+/** ROC 12 (rows `from..`, from >= 12): percent on a level, plain change on an oscillator. */
 function roc(c: Float64Array, level: boolean, from: number, o: Float64Array): void {
-  for (let t = Math.max(from, 12); t < c.length; t++) {
+  for (let t = from; t < c.length; t++) {
     const prev = c[t - 12];
     o[t] = level ? (prev !== 0 ? 100 * (c[t] / prev - 1) : NaN) : c[t] - prev;
   }
@@ -336,27 +343,22 @@ function roc(c: Float64Array, level: boolean, from: number, o: Float64Array): vo
 
 /**
  * Wilder's directional movement system into rows `from..`: ATR, +DI, −DI, ADX (one pass over the
- * whole series, the four Wilder chains side by side on scalars, as in `wilder()`), and ATR%.
- * `abs` and `mean` (scratch, length n) hold |x| and its 14-row mean on an oscillator.
+ * whole series, the four Wilder chains side by side on scalars, as in `wilder()`).
  */
 function dmi(
   h: Float64Array,
   l: Float64Array,
   c: Float64Array,
-  level: boolean,
   from: number,
   o: {
     adx: Float64Array;
     pdi: Float64Array;
     mdi: Float64Array;
     atr: Float64Array;
-    pct: Float64Array;
   },
-  abs: Float64Array,
-  mean: Float64Array,
 ): void {
   const n = c.length, a = 1 / 14;
-  const { adx, pdi, mdi, atr, pct } = o;
+  const { adx, pdi, mdi, atr } = o;
   let sr = 0, kr = 0, vr = NaN; // ATR
   let sp = 0, sm = 0, kd = 0, vp = NaN, vm = NaN; // smoothed +DM / −DM (same defined rows)
   let sx = 0, kx = 0, vx = NaN; // ADX
@@ -403,7 +405,22 @@ function dmi(
     adx[t] = clamp(vx, 0, 100);
     atr[t] = vr;
   }
-  // ATR%: relative to the close on a level, to the 14-row mean |x| on an oscillator around 0
+}
+
+/**
+ * ATR% (rows `from..`): 100·ATR relative to the close on a level, to the 14-row mean |x| on an
+ * oscillator around 0 (`abs` and `mean`: scratch, rows `from − 13..` are written).
+ */
+function atrPct(
+  c: Float64Array,
+  atr: Float64Array,
+  level: boolean,
+  from: number,
+  pct: Float64Array,
+  abs: Float64Array,
+  mean: Float64Array,
+): void {
+  const n = c.length;
   let base = c;
   if (!level) {
     for (let t = Math.max(0, from - 13); t < n; t++) abs[t] = Math.abs(c[t]);
@@ -421,29 +438,36 @@ export const technical: FeatureFamily = {
   name: "technical",
   specs: () => VARIANTS.flatMap(columns),
   compute(series, ctx, out) {
-    const n = series.n, from = Math.max(0, ctx.from);
-    // scratch rows: the windowed outputs start 2 (%D) or 19 (CCI) rows before `from`
-    const hh = new Float64Array(n), ll = new Float64Array(n);
-    const tp = new Float64Array(n), sma = new Float64Array(n);
+    const n = series.n, from = Math.min(Math.max(0, ctx.from), n);
+    // the windowed outputs read at most 40 rows back: they run on views from `base` (shift
+    // invariant: `f` stays >= every window when base > 0), with small scratch arrays
+    const base = Math.max(0, from - WINDOWED_LOOKBACK), m = n - base, f = from - base;
+    const hh = new Float64Array(m), ll = new Float64Array(m);
+    const tp = new Float64Array(m), sma = new Float64Array(m);
     for (const v of VARIANTS) {
       const h = v.high(series), l = v.low(series), c = v.close(series);
       // every output, registered in catalog order
       const [rsi14, rsi21, line, signal, hist, k, d, cci20, willr, roc12, adx, pdi, mdi, atr, pct] =
-        COLUMNS.map((col) => out(`${v.domain}_${col.stem}`));
+        NAMES[v.domain].map((name) => out(name));
+      // recursive columns: one pass each over the whole series
       rsi(c, from, rsi14, rsi21);
       macd(c, from, line, signal, hist);
+      dmi(h, l, c, from, { adx, pdi, mdi, atr });
+      // windowed columns on the views
+      const hv = h.subarray(base), lv = l.subarray(base), cv = c.subarray(base);
+      const kv = k.subarray(base), dv = d.subarray(base);
       // %D averages %K over 3 rows: %K is needed from 2 rows before `from`
-      const kFrom = Math.max(0, from - 2);
-      rollingExtremeInto(h, 14, "max", kFrom, hh);
-      rollingExtremeInto(l, 14, "min", kFrom, ll);
-      stochK(c, hh, ll, kFrom, k);
-      rollingMeanInto(k, 3, from, d);
-      for (let t = from; t < n; t++) d[t] = clamp(d[t], 0, 100);
-      if (kFrom < from) k.fill(NaN, kFrom, from); // rows before `from` stay NaN
-      cci(h, l, c, from, cci20, tp, sma);
-      williams(c, hh, ll, from, willr);
-      roc(c, v.level, from, roc12);
-      dmi(h, l, c, v.level, from, { adx, pdi, mdi, atr, pct }, tp, sma);
+      const kf = Math.max(0, f - 2);
+      rollingExtremeInto(hv, 14, "max", kf, hh);
+      rollingExtremeInto(lv, 14, "min", kf, ll);
+      stochK(cv, hh, ll, kf, kv);
+      rollingMeanInto(kv, 3, f, dv);
+      for (let t = f; t < m; t++) dv[t] = clamp(dv[t], 0, 100);
+      if (kf < f) kv.fill(NaN, kf, f); // rows before `from` stay NaN
+      cci(hv, lv, cv, f, cci20.subarray(base), tp, sma);
+      williams(cv, hh, ll, f, willr.subarray(base));
+      roc(cv, v.level, Math.max(f, 12 - base), roc12.subarray(base));
+      atrPct(cv, atr.subarray(base), v.level, f, pct.subarray(base), tp, sma);
     }
   },
 };

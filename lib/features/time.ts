@@ -114,6 +114,21 @@ function lastBusinessDay(year: number, month: number, day: number): boolean {
   return day === lbd;
 }
 
+/** sin / cos of 2π·i/k for i = 0..k−1, computed as the per-row formulas do (same bits). */
+function cycle(k: number, period: number): [Float64Array, Float64Array] {
+  const sin = new Float64Array(k), cos = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    const a = (TAU * i) / period;
+    sin[i] = Math.sin(a);
+    cos[i] = Math.cos(a);
+  }
+  return [sin, cos];
+}
+/** Encodings by minute of day, minute of hour and ISO weekday: table look-ups per row. */
+const [DAY_SIN, DAY_COS] = cycle(1440, 1440);
+const [MIN_SIN, MIN_COS] = cycle(60, 60);
+const [WEEK_SIN, WEEK_COS] = cycle(7, 7);
+
 /** The time family: 20 `t_` columns, warm-up 0 (SPEC §5). */
 export const time: FeatureFamily = {
   name: "time",
@@ -154,13 +169,12 @@ export const time: FeatureFamily = {
       tokLon[t] = tokyo[t] * london[t];
       lonNy[t] = london[t] * newyork[t];
       hourC[t] = hour;
-      const ah = (TAU * mod) / 1440, am = (TAU * minute) / 60, ad = (TAU * iso) / 7;
-      hSin[t] = Math.sin(ah);
-      hCos[t] = Math.cos(ah);
-      mSin[t] = Math.sin(am);
-      mCos[t] = Math.cos(am);
-      dSin[t] = Math.sin(ad);
-      dCos[t] = Math.cos(ad);
+      hSin[t] = DAY_SIN[mod];
+      hCos[t] = DAY_COS[mod];
+      mSin[t] = MIN_SIN[minute];
+      mCos[t] = MIN_COS[minute];
+      dSin[t] = WEEK_SIN[iso];
+      dCos[t] = WEEK_COS[iso];
       for (let k = 0; k < 5; k++) oneHot[k][t] = iso === k ? 1 : 0;
       monthEnd[t] = isMonthEnd;
       weekOpen[t] = iso === 6 && hour === openHour ? 1 : 0;

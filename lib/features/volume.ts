@@ -23,7 +23,7 @@
  *   O(1) per row as cov(row, v)/var(row);
  * - regime: `idx_vol_regime_1440` = tercile 0/1/2 of v within the trailing 1440 rows, current row
  *   included, by mid-rank percentile (ties share their middle rank; see `rollingRank` in
- *   `regime.ts`, the same rule as the volatility regime);
+ *   `_kernels.ts`, the same rule as the volatility regime);
  * - VWAP approximation: `idx_vol_vwap_{20,60}` = Σ typical·v / Σ v over w rows, typical =
  *   (high + low + close)/3 (indexed OHLC); `idx_vol_vwap_dist_{20,60}` = close − vwap in index
  *   points (the index is 100-based, so ≈ percent);
@@ -64,46 +64,35 @@
  * ```
  * @module
  */
-import type { Domain, FeatureFamily, FeatureSpec, PairSeries, Sink } from "./_types.ts";
+import type { Domain, FeatureFamily, FeatureSpec, PairSeries } from "./_types.ts";
 import {
-  diff,
-  logReturn,
-  rollingCovCorr,
-  rollingMean,
-  rollingStd,
-  rollingSum,
-  rollingZ,
+  rollingCovCorrInto,
+  rollingMomentsInto,
+  rollingRankInto,
+  rollingSumInto,
+  rollingZInto,
 } from "./_kernels.ts";
-import { rollingRank } from "./regime.ts";
 
 /** Trailing window of the volume regime (rows). */
 const REGIME_W = 1440;
-/** Longest chain of windows below the regime (z over 60, then 60 rows of it): rows kept before `from`. */
-const LOOKBACK = 120;
-
 /** One domain of the volume-vs-source columns: its arrays and its own warm-up. */
 interface Variant {
   domain: Domain;
   source: string;
   lead: number;
-  level: (s: PairSeries, from: number) => Float64Array;
-  change: (s: PairSeries, from: number) => Float64Array;
+  level: (s: PairSeries) => Float64Array;
+  /** The 1-bar change of the level: log return (`true`) or difference. */
+  logChange: boolean;
 }
 
 const VARIANTS: readonly Variant[] = [
-  {
-    domain: "idx",
-    source: "close",
-    lead: 0,
-    level: (s) => s.close,
-    change: (s, from) => logReturn(s.close, 1, from),
-  },
+  { domain: "idx", source: "close", lead: 0, level: (s) => s.close, logChange: true },
   {
     domain: "bqx",
     source: "w15_bqx_return",
     lead: 15, // w15_bqx_return is NaN for t < 15 (SPEC §3)
     level: (s) => s.bqx,
-    change: (s, from) => diff(s.bqx, 1, from),
+    logChange: false,
   },
 ];
 
@@ -189,115 +178,138 @@ function sourceCols(v: Variant): Col[] {
 
 const COLUMNS: readonly Col[] = [...OWN, ...VARIANTS.flatMap(sourceCols)];
 
-/** Row numbers 0..n−1 (the x of the least-squares slopes). */
-function rowNumbers(n: number): Float64Array {
-  const x = new Float64Array(n);
-  for (let t = 0; t < n; t++) x[t] = t;
-  return x;
+/**
+ * Inputs of one compute() call, as views from row `base` on: every column reads at most
+ * {@linkcode REGIME_W} rows back, so with `base` = from − 1440 the live path (from = n − 1) works on
+ * 1441 rows whatever the tail, and batch (from = 0) on the whole series. Windowed kernels are
+ * shift-invariant (row numbers enter only through covariances), so a view gives the batch values.
+ */
+interface Frame {
+  /** Rows of the views. */
+  m: number;
+  /** First row to fill, relative to the views. */
+  f: number;
+  v: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  /** Row numbers 0..m−1 (the x of the least-squares slopes). */
+  rows: Float64Array;
+  /** cov(row, volume) over 20 rows: the volume slope, shared by the confirmation flags. */
+  cov20: Float64Array;
+  /** Reusable scratch columns of length m. */
+  scratch: (k: number) => Float64Array;
 }
 
 /** The volume-only columns. */
-function computeOwn(
-  s: PairSeries,
-  from: number,
-  out: Sink,
-  rows: Float64Array,
-  sl20: Float64Array,
-): void {
-  const { n, volume: v, high, low, close } = s;
-  const f0 = Math.max(0, from - LOOKBACK);
-  const c = Object.fromEntries(OWN.map(([name]) => [name, out(name)]));
-  const sma20 = rollingMean(v, 20, from), sd20 = rollingStd(v, 20, from);
-  const z20 = rollingZ(v, 20, f0), sma60 = rollingMean(v, 60, from);
-  const spike = new Float64Array(n).fill(NaN);
-  for (let t = f0; t < n; t++) spike[t] = z20[t] !== z20[t] ? NaN : z20[t] > 2 ? 1 : 0;
-  const spikes = rollingSum(spike, 60, from);
-  const sl60 = rollingCovCorr(rows, v, 60, from).cov;
-  const reg = rollingRank(v, REGIME_W, from).tercile;
-  const tv = new Float64Array(n).fill(NaN);
-  for (let t = f0; t < n; t++) tv[t] = ((high[t] + low[t] + close[t]) / 3) * v[t];
-  const tv20 = rollingSum(tv, 20, from), tv60 = rollingSum(tv, 60, from);
-  const v20 = rollingSum(v, 20, from), v60 = rollingSum(v, 60, from);
-  const r = logReturn(close, 1, f0);
-  const sv = new Float64Array(n).fill(NaN);
-  for (let t = f0; t < n; t++) sv[t] = r[t] !== r[t] ? NaN : r[t] > 0 ? v[t] : r[t] < 0 ? -v[t] : 0;
-  const obv20 = rollingSum(sv, 20, from), obv60 = rollingSum(sv, 60, from);
-  const k20 = 12 / (20 * 21), k60 = 12 / (60 * 61); // 1 / var(0..w−1), n − 1 form
-  // straight copies of kernel outputs (rows from..n−1)
-  const copy = (name: string, src: Float64Array) => c[name].set(src.subarray(from), from);
-  copy("idx_vol_level", v);
-  copy("idx_vol_sma_20", sma20);
-  copy("idx_vol_std_20", sd20);
-  copy("idx_vol_z_20", z20);
-  copy("idx_vol_spike_20", spike);
-  copy("idx_vol_spike_count_60", spikes);
-  copy("idx_vol_sma_60", sma60);
-  copy("idx_vol_regime_1440", reg);
-  copy("idx_vol_obv_20", obv20);
-  copy("idx_vol_obv_60", obv60);
-  const ratio20 = c.idx_vol_ratio_20, ratio2060 = c.idx_vol_ratio_20_60;
+function computeOwn(fr: Frame, col: (name: string) => Float64Array): void {
+  const { m, f, v, high, low, close, rows, cov20, scratch } = fr;
+  const c = Object.fromEntries(OWN.map(([name]) => [name, col(name)]));
+  const sma20 = c.idx_vol_sma_20, sd20 = c.idx_vol_std_20, z20 = c.idx_vol_z_20;
+  const spike = c.idx_vol_spike_20, spikes = c.idx_vol_spike_count_60;
+  // z_20 and spikes are needed 59 rows before `f` (the 60-row spike count): computed there in
+  // the output columns, whose rows before `f` are blanked again below
+  const zf = Math.max(0, f - 59);
+  const v20 = scratch(0), v60 = scratch(1);
+  rollingMomentsInto(v, 20, zf, { sum: v20, mean: sma20, std: sd20, z: z20 });
+  for (let t = zf; t < m; t++) spike[t] = z20[t] !== z20[t] ? NaN : z20[t] > 2 ? 1 : 0;
+  rollingSumInto(spike, 60, f, spikes);
+  for (const a of [sma20, sd20, z20, spike]) a.fill(NaN, zf, f);
+  const sma60 = c.idx_vol_sma_60;
+  rollingMomentsInto(v, 60, f, { sum: v60, mean: sma60 });
   const slope20 = c.idx_vol_slope_20, slope60 = c.idx_vol_slope_60;
+  rollingCovCorrInto(rows, v, 60, f, slope60, null);
+  rollingRankInto(v, REGIME_W, f, null, c.idx_vol_regime_1440);
+  // typical·volume and signed volume from 59 rows before `f` (row 0 of a view with base > 0 is
+  // never read: f = 1440 there)
+  const tv = scratch(2), sv = scratch(3);
+  for (let t = zf; t < m; t++) {
+    tv[t] = ((high[t] + low[t] + close[t]) / 3) * v[t];
+    const r = t > 0 ? Math.log(close[t] / close[t - 1]) : NaN;
+    sv[t] = r !== r ? NaN : r > 0 ? v[t] : r < 0 ? -v[t] : 0;
+  }
+  const tv20 = scratch(4), tv60 = scratch(5);
+  rollingSumInto(tv, 20, f, tv20);
+  rollingSumInto(tv, 60, f, tv60);
+  const obv20 = c.idx_vol_obv_20;
+  rollingSumInto(sv, 20, f, obv20);
+  rollingSumInto(sv, 60, f, c.idx_vol_obv_60);
+  c.idx_vol_level.set(v.subarray(f), f);
+  const k20 = 12 / (20 * 21), k60 = 12 / (60 * 61); // 1 / var(0..w−1), n − 1 form
+  const ratio20 = c.idx_vol_ratio_20, ratio2060 = c.idx_vol_ratio_20_60;
   const vw20 = c.idx_vol_vwap_20, vw60 = c.idx_vol_vwap_60;
   const dist20 = c.idx_vol_vwap_dist_20, dist60 = c.idx_vol_vwap_dist_60, flow = c.idx_vol_flow_20;
-  for (let t = from; t < n; t++) {
+  for (let t = f; t < m; t++) {
     const m20 = sma20[t], m60 = sma60[t];
     ratio20[t] = m20 !== 0 ? v[t] / m20 : NaN;
     ratio2060[t] = m60 !== 0 ? m20 / m60 : NaN;
-    slope20[t] = sl20[t] * k20;
-    slope60[t] = sl60[t] * k60;
+    slope20[t] = cov20[t] * k20;
+    slope60[t] *= k60;
     const s20 = v20[t], s60 = v60[t];
     const w20 = s20 !== 0 ? tv20[t] / s20 : NaN, w60 = s60 !== 0 ? tv60[t] / s60 : NaN;
     vw20[t] = w20;
     vw60[t] = w60;
     dist20[t] = close[t] - w20;
     dist60[t] = close[t] - w60;
-    const f = s20 !== 0 ? obv20[t] / s20 : NaN; // |Σ sign·v| <= Σ v: the clamp only catches rounding
-    flow[t] = f > 1 ? 1 : f < -1 ? -1 : f;
+    const fl = s20 !== 0 ? obv20[t] / s20 : NaN; // |Σ sign·v| <= Σ v: the clamp only catches rounding
+    flow[t] = fl > 1 ? 1 : fl < -1 ? -1 : fl;
   }
 }
 
-/** The 8 volume-vs-source columns of one variant. */
+/** The 8 volume-vs-source columns of one variant (`level` viewed like the frame's arrays). */
 function computeSource(
   variant: Variant,
-  s: PairSeries,
-  from: number,
-  out: Sink,
-  rows: Float64Array,
-  vs: Float64Array,
+  fr: Frame,
+  level: Float64Array,
+  col: (name: string) => Float64Array,
 ): void {
-  const { n, volume: v } = s;
-  const f0 = Math.max(0, from - LOOKBACK);
-  const c = sourceCols(variant).map(([name]) => out(name));
-  const [corr20, corr60, chg20, chg60, surge, drop, confirm, diverge] = c;
-  const level = variant.level(s, f0), change = variant.change(s, f0);
-  const lc20 = rollingCovCorr(v, level, 20, from).corr,
-    lc60 = rollingCovCorr(v, level, 60, from).corr;
-  const dc20 = rollingCovCorr(v, change, 20, from).corr;
-  const dc60 = rollingCovCorr(v, change, 60, from).corr;
+  const { m, f, v, rows, cov20, scratch } = fr;
+  const [corr20, corr60, chg20, chg60, surge, drop, confirm, diverge] = sourceCols(variant).map((
+    [name],
+  ) => col(name));
+  // the 1-bar change, from 60 rows before `f` (the 60-row correlation)
+  const change = scratch(0);
+  for (let t = Math.max(0, f - 60); t < m; t++) {
+    change[t] = t === 0
+      ? NaN
+      : variant.logChange
+      ? Math.log(level[t] / level[t - 1])
+      : level[t] - level[t - 1];
+  }
+  rollingCovCorrInto(v, level, 20, f, null, corr20);
+  rollingCovCorrInto(v, level, 60, f, null, corr60);
+  rollingCovCorrInto(v, change, 20, f, null, chg20);
+  rollingCovCorrInto(v, change, 60, f, null, chg60);
   // surges / drops: masked volume and counts, summed over 60 rows (exact counts)
-  const z = rollingZ(level, 60, f0);
-  const upV = new Float64Array(n).fill(NaN), upN = new Float64Array(n).fill(NaN);
-  const dnV = new Float64Array(n).fill(NaN), dnN = new Float64Array(n).fill(NaN);
-  for (let t = f0; t < n; t++) {
+  const zf = Math.max(0, f - 59), z = scratch(1);
+  rollingZInto(level, 60, zf, z);
+  const upV = scratch(2), upN = scratch(3), dnV = scratch(4), dnN = scratch(5);
+  for (let t = zf; t < m; t++) {
     const zt = z[t];
-    if (zt !== zt) continue;
+    if (zt !== zt) {
+      upV[t] =
+        upN[t] =
+        dnV[t] =
+        dnN[t] =
+          NaN;
+      continue;
+    }
     const u = zt > 1 ? 1 : 0, d = zt < -1 ? 1 : 0;
     upN[t] = u;
     upV[t] = u ? v[t] : 0;
     dnN[t] = d;
     dnV[t] = d ? v[t] : 0;
   }
-  const su = rollingSum(upV, 60, from), nu = rollingSum(upN, 60, from);
-  const sd = rollingSum(dnV, 60, from), nd = rollingSum(dnN, 60, from);
-  const sl = rollingCovCorr(rows, level, 20, from).cov;
-  for (let t = from; t < n; t++) {
-    corr20[t] = lc20[t];
-    corr60[t] = lc60[t];
-    chg20[t] = dc20[t];
-    chg60[t] = dc60[t];
+  const su = scratch(6), nu = scratch(7), sd = scratch(8), nd = scratch(9), sl = scratch(10);
+  rollingSumInto(upV, 60, f, su);
+  rollingSumInto(upN, 60, f, nu);
+  rollingSumInto(dnV, 60, f, sd);
+  rollingSumInto(dnN, 60, f, nd);
+  rollingCovCorrInto(rows, level, 20, f, sl, null);
+  for (let t = f; t < m; t++) {
     surge[t] = nu[t] > 0 ? su[t] / nu[t] : NaN;
     drop[t] = nd[t] > 0 ? sd[t] / nd[t] : NaN;
-    const a = sl[t], b = vs[t];
+    const a = sl[t], b = cov20[t];
     if (a !== a || b !== b) continue;
     const prod = Math.sign(a) * Math.sign(b);
     confirm[t] = prod > 0 ? 1 : 0;
@@ -319,10 +331,26 @@ export const volume: FeatureFamily = {
       doc,
     })),
   compute(series, ctx, out) {
-    const rows = rowNumbers(series.n);
-    // cov(row, volume) over 20 rows: the volume slope, shared by the confirmation flags
-    const volCov20 = rollingCovCorr(rows, series.volume, 20, ctx.from).cov;
-    computeOwn(series, ctx.from, out, rows, volCov20);
-    for (const v of VARIANTS) computeSource(v, series, ctx.from, out, rows, volCov20);
+    const n = series.n, from = Math.max(0, ctx.from);
+    const base = Math.min(Math.max(0, from - REGIME_W), n), m = n - base;
+    const view = (a: Float64Array) => a.subarray(base);
+    const col = (name: string) => out(name).subarray(base);
+    const rows = new Float64Array(m);
+    for (let t = 0; t < m; t++) rows[t] = t;
+    const pool: Float64Array[] = [];
+    const fr: Frame = {
+      m,
+      f: from - base,
+      v: view(series.volume),
+      high: view(series.high),
+      low: view(series.low),
+      close: view(series.close),
+      rows,
+      cov20: new Float64Array(m),
+      scratch: (k) => (pool[k] ??= new Float64Array(m)),
+    };
+    rollingCovCorrInto(rows, fr.v, 20, fr.f, fr.cov20, null);
+    computeOwn(fr, col);
+    for (const v of VARIANTS) computeSource(v, fr, view(v.level(series)), col);
   },
 };
