@@ -17,10 +17,9 @@
  * - `idx_cov_trace_{w}`, `idx_cov_eig1_{w}`, `idx_cov_eig_ratio_{w}`, w ∈ {60, 240} (covariant;
  *   60 from SPEC, 240 chosen for a steadier 6×6 estimate): the sample covariance matrix (n − 1) of
  *   the returns of the pair and its 5 sisters over w grid minutes; its trace (total variance), top
- *   eigenvalue λ1 (power iteration, warm-started from the previous row's eigenvector, stopped when
- *   the Rayleigh quotient moves < 1e-10 relative) and λ1/λ2 (λ2 by the same iteration on the
- *   deflated matrix A − λ1·v1·v1ᵀ; NaN when λ2 <= 1e-12·λ1, numerically rank one). Needs all 5
- *   sisters;
+ *   eigenvalue λ1 and λ1/λ2 (NaN when λ2 <= 1e-12·λ1, numerically rank one), to about 1e-14
+ *   relative (Householder tridiagonalization, then Laguerre's method on the characteristic
+ *   polynomial: `topTwoEigen` in `_crossSection.ts`). Needs all 5 sisters;
  * - `idx_avg_corr_{60,240}` (tertiary): mean pairwise correlation of all present pairs' returns;
  * - `idx_dispersion_{20,60}` (tertiary): rolling mean over 20 / 60 grid minutes of the
  *   cross-sectional std (n − 1) of all present pairs' 1-minute returns.
@@ -45,13 +44,17 @@
  * The `idx_` and `bqx_` sister blocks are one builder (`sisterCorr()`) whose variants set only the
  * source and prefix; the other blocks differ by SPEC (each side has its own content).
  *
- * Computation: grid series are read from the market (market-wide ones are memoized once per
- * market); the 6×6 covariance slides over the grid in one pass (`rollingCovMatrix`) and the
- * eigenvalues are computed at the pair's own rows only (from `from` on). The power iteration's
- * warm start restarts from fixed vectors after an undefined row and at `from`, so a live tail
- * agrees with the batch value to the stopping tolerance. Without `ctx.market`, a market of the pair
- * alone is used (cross-pair columns NaN). Cost on the fixture (100k rows, all sisters present):
- * about 4 µs per row, two thirds of it the power iterations.
+ * Computation: one pass per kernel from the first row asked for (`from`; the live path computes
+ * O(window) per column), no intermediate full-length arrays. Grid series are read from the
+ * market at the pair's own rows; market-wide ones (average correlation, dispersion) are memoized
+ * per market and computed lazily over the grid rows asked for (all of them in batch, once). The
+ * two 6×6 covariances (60 and 240) slide together over the grid and also give the 60-minute idx
+ * sister correlations; their eigenvalues are computed at the pair's own rows, the Laguerre
+ * iteration started from the previous row's eigenvalues plus the change of the matrix (Weyl's
+ * bound) — the result is the same root to rounding, so a live tail matches the batch row. The 6
+ * USD majors are each other's sisters: their covariance metrics are one grid series memoized per
+ * market. Without `ctx.market`, a market of the pair alone is used (cross-pair columns NaN). Cost
+ * on the fixture (120k rows, 28 pairs, batch): about 1.3 µs per row, half of it the eigenvalues.
  *
  * @example
  * ```ts
@@ -79,20 +82,26 @@
  */
 import { PAIRS } from "../data/pairs.ts";
 import { WINDOWS } from "../data/schema.ts";
-import { lag, rollingCovCorr, rollingMean, rollingZ } from "./_kernels.ts";
 import type { Market } from "./_types.ts";
+import { memo } from "./market.ts";
 import {
   type Block,
   blockFamily,
-  marketAvgCorr,
-  marketDispersion,
+  corrPair2,
+  corrStar,
+  dispersionMean,
+  type EigenScratch,
+  eigenScratch,
+  lazyGrid,
+  marketAvgCorrs,
+  N_SISTERS,
   nans,
   needsAny,
   pick,
-  powerTop,
-  rollingCovMatrix,
+  rollingCovsAt,
   sisters,
   spec,
+  topTwoEigen,
 } from "./_crossSection.ts";
 
 const FAMILY = "correlation";
@@ -108,11 +117,6 @@ const W60 = 60;
 const LEAD_SISTERS = 2, LEADS = [1, 5, 15];
 /** First defined row of the grid returns and of BQX (w15). */
 const RET0 = 1, BQX0 = 15;
-/**
- * Power-iteration stop: relative move of the Rayleigh quotient (values are stored as Float32,
- * ε ≈ 6e-8, so 1e-10 is ample and saves a third of the iterations of 1e-13).
- */
-const EIG_TOL = 1e-10;
 /** λ2 below this share of λ1 is numerically zero (ratio NaN). */
 const RANK_EPS = 1e-12;
 
@@ -144,20 +148,23 @@ function sisterCorr({ domain, source, start, what }: SisterCorrOptions): Block {
         )
       ),
     fill(c, cols) {
-      const src = source(c.market), own = src.get(c.pair)!;
+      const src = source(c.market), own = src.get(c.pair)!, [w0, w1] = SISTER_WINDOWS;
       sisters(c.pair).forEach((sis, k) => {
         if (!c.has(sis)) return;
-        SISTER_WINDOWS.forEach((w, j) => {
-          pick(
-            c,
-            rollingCovCorr(own, src.get(sis)!, w, c.gFrom).corr,
-            cols[k * SISTER_WINDOWS.length + j],
-          );
-        });
+        const o = k * SISTER_WINDOWS.length;
+        corrPair2(own, src.get(sis)!, 0, w0, w1, c.rows, c.from, c.n, cols[o], cols[o + 1]);
       });
     },
   };
 }
+
+const idxSisters = sisterCorr({
+  domain: "idx",
+  source: (m) => m.ret,
+  start: RET0,
+  what: "1-minute log returns",
+});
+const bqxSisters = sisterCorr({ domain: "bqx", source: (m) => m.bqx, start: BQX0, what: "BQX" });
 
 /** Trace, λ1 and λ1/λ2 of the 6×6 return covariance of the pair and its sisters. */
 const covMetrics: Block = {
@@ -182,7 +189,7 @@ const covMetrics: Block = {
         "covariant",
         params(w),
         RET0 + w - 1,
-        `top eigenvalue of that covariance (power iteration)`,
+        `top eigenvalue of that covariance`,
         needs,
       ),
       spec(
@@ -197,73 +204,128 @@ const covMetrics: Block = {
       ),
     ]);
   },
-  fill(c, cols) {
-    const sis = sisters(c.pair);
-    if (!sis.every((p) => c.has(p))) return;
-    const xs = [c.pair, ...sis].map((p) => c.market.ret.get(p)!);
-    const k = xs.length;
-    const b = new Float64Array(k * k), scratch = new Float64Array(k);
-    const v1 = new Float64Array(k), v2 = new Float64Array(k);
-    COV_WINDOWS.forEach((w, wi) => {
-      const [trace, eig1, ratio] = cols.slice(wi * 3, wi * 3 + 3);
-      let t = c.from, warm = false;
-      rollingCovMatrix(xs, w, c.gFrom, (g, a, _mean, ok) => {
-        while (t < c.n && c.rows[t] < g) t++; // own rows inside the first window stay NaN
-        if (t === c.n || c.rows[t] !== g) return; // a grid minute without an own bar
-        const row = t++;
-        let tr = 0;
-        for (let i = 0; i < k; i++) {
-          if (!ok[i]) {
-            warm = false;
-            return;
-          }
-          tr += a[i * k + i];
-        }
-        trace[row] = tr;
-        if (!warm) initVectors(v1, v2);
-        warm = true;
-        const l1 = powerTop(a, k, v1, scratch, EIG_TOL);
-        eig1[row] = l1;
-        // deflate, restart v2 orthogonal to v1
-        for (let i = 0; i < k; i++) {
-          for (let j = 0; j < k; j++) b[i * k + j] = a[i * k + j] - l1 * v1[i] * v1[j];
-        }
-        orthonormalize(v2, v1);
-        const l2 = powerTop(b, k, v2, scratch, EIG_TOL);
-        ratio[row] = l1 > 0 && l2 > RANK_EPS * l1 ? l1 / l2 : NaN;
-      });
-    });
+  fill() {
+    // filled with the idx sister correlations (idxSistersCov): one pass over both
   },
 };
 
-/** Cold-start vectors: v1 = equal weights, v2 = a fixed contrast. */
-function initVectors(v1: Float64Array, v2: Float64Array): void {
-  const k = v1.length;
-  for (let i = 0; i < k; i++) {
-    v1[i] = 1 / Math.sqrt(k);
-    v2[i] = Math.sin(1 + 2.3 * i); // fixed, not orthogonal to any natural direction
+/**
+ * Trace, λ1 and λ1/λ2 of each covariance window at row t into metric[3q..3q+2][t] (nothing when a
+ * series of the window is not ok). `ws` holds one warm-started eigen scratch per window.
+ */
+function writeMetrics(
+  covs: readonly Float64Array[],
+  oks: readonly Uint8Array[],
+  ws: EigenScratch[],
+  ev: Float64Array,
+  metric: Float64Array[],
+  t: number,
+): void {
+  for (let q = 0; q < covs.length; q++) {
+    const a = covs[q], ok = oks[q], k = ok.length;
+    let tr = 0, all = true;
+    for (let i = 0; i < k; i++) {
+      all &&= ok[i] === 1;
+      tr += a[i * k + i];
+    }
+    if (!all) {
+      ws[q].warm = false;
+      continue;
+    }
+    metric[q * 3][t] = tr;
+    topTwoEigen(a, ws[q], ev, true);
+    const l1 = ev[0], l2 = ev[1];
+    metric[q * 3 + 1][t] = l1;
+    metric[q * 3 + 2][t] = l1 > 0 && l2 > RANK_EPS * l1 ? l1 / l2 : NaN;
   }
 }
 
-/** v ← v − (v·u)u, normalized (u unit); falls back to a fixed contrast when v collapses. */
-function orthonormalize(v: Float64Array, u: Float64Array): void {
-  const k = v.length;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    let d = 0;
-    for (let i = 0; i < k; i++) d += v[i] * u[i];
-    let nrm = 0;
-    for (let i = 0; i < k; i++) {
-      v[i] -= d * u[i];
-      nrm += v[i] * v[i];
+/** How many present pairs have each set {pair, 5 sisters} (all present), keyed by the sorted set. */
+function covSets(m: Market): Map<string, number> {
+  return memo(m, "corr:covsets", () => {
+    const count = new Map<string, number>(), present = new Set(m.pairs);
+    for (const p of m.pairs) {
+      const set = [p, ...sisters(p)];
+      if (!set.every((x) => present.has(x))) continue;
+      const key = set.sort().join(",");
+      count.set(key, (count.get(key) ?? 0) + 1);
     }
-    if (nrm > 1e-20) {
-      nrm = Math.sqrt(nrm);
-      for (let i = 0; i < k; i++) v[i] /= nrm;
+    return count;
+  });
+}
+
+/**
+ * The covariance metrics of a set of pairs shared by several pairs (the 6 USD majors are each
+ * other's sisters): computed once per market on the grid, in the set's sorted order (the
+ * eigenvalues do not depend on it), lazily from gNeed.
+ */
+function sharedCovMetrics(m: Market, set: readonly string[], gNeed: number): Float64Array[] {
+  return lazyGrid(
+    m,
+    `corr:covmetrics:${set.join(",")}`,
+    gNeed,
+    (G) => COV_WINDOWS.flatMap(() => [nans(G), nans(G), nans(G)]),
+    (metric, a, b) => {
+      const xs = set.map((p) => m.ret.get(p)!), ev = new Float64Array(2);
+      const ws = COV_WINDOWS.map(() => eigenScratch(xs.length));
+      rollingCovsAt(xs, COV_WINDOWS, null, a, b, (t, covs, oks) => {
+        writeMetrics(covs, oks, ws, ev, metric, t);
+      });
+    },
+  );
+}
+
+/**
+ * The idx sister correlations and the covariance metrics in one pass: with every sister present,
+ * the 6×6 covariances over 60 and 240 grid minutes slide together, the 60-minute sister
+ * correlations are read off the first one, and the eigenvalues of both are taken at each own row
+ * (warm-started from the row before). A set of pairs shared with another present pair takes its
+ * metrics from a grid series memoized per market instead.
+ */
+const idxSistersCov: Block = {
+  specs: (pair, present) => [
+    ...idxSisters.specs(pair, present),
+    ...covMetrics.specs(pair, present),
+  ],
+  fill(c, cols) {
+    const nSis = N_SISTERS * SISTER_WINDOWS.length, sisCols = cols.slice(0, nSis);
+    const metric = cols.slice(nSis);
+    const sis = sisters(c.pair);
+    if (!sis.every((p) => c.has(p))) return idxSisters.fill(c, sisCols);
+    const set = [c.pair, ...sis].sort();
+    if (covSets(c.market).get(set.join(","))! > 1) {
+      idxSisters.fill(c, sisCols);
+      const grid = sharedCovMetrics(c.market, set, c.gNeed);
+      metric.forEach((col, i) => pick(c, grid[i], col));
       return;
     }
-    for (let i = 0; i < k; i++) v[i] = Math.cos(0.7 + 1.9 * i);
-  }
-}
+    const xs = [c.pair, ...sis].map((p) => c.market.ret.get(p)!), own = xs[0], k = xs.length;
+    // sister correlations over the windows that are not a covariance window
+    SISTER_WINDOWS.forEach((w, j) => {
+      if (COV_WINDOWS.includes(w)) return;
+      const outs = sis.map((_, i) => sisCols[i * SISTER_WINDOWS.length + j]);
+      corrStar(own, xs.slice(1), 0, w, c.rows, c.from, c.n, outs);
+    });
+    // and over those that are: off the covariance
+    const viaCov = SISTER_WINDOWS.map((w) => COV_WINDOWS.indexOf(w));
+    const ev = new Float64Array(2), ws = COV_WINDOWS.map(() => eigenScratch(k));
+    rollingCovsAt(xs, COV_WINDOWS, c.rows, c.from, c.n, (t, covs, oks) => {
+      for (let j = 0; j < viaCov.length; j++) {
+        const q = viaCov[j];
+        if (q < 0) continue;
+        const a = covs[q], ok = oks[q], va = a[0];
+        if (!ok[0] || !(va > 0)) continue;
+        for (let i = 1; i < k; i++) {
+          const vb = a[i * k + i];
+          if (!ok[i] || !(vb > 0)) continue;
+          const r = a[i * k] / Math.sqrt(va * vb);
+          sisCols[(i - 1) * SISTER_WINDOWS.length + j][t] = r > 1 ? 1 : r < -1 ? -1 : r;
+        }
+      }
+      writeMetrics(covs, oks, ws, ev, metric, t);
+    });
+  },
+};
 
 /** Market-wide: average pairwise correlation and return dispersion. */
 const marketWide: Block = {
@@ -299,10 +361,10 @@ const marketWide: Block = {
   },
   fill(c, cols) {
     if (c.market.pairs.length < 2) return;
-    COV_WINDOWS.forEach((w, i) => pick(c, marketAvgCorr(c.market, w), cols[i]));
-    const disp = marketDispersion(c.market);
+    const avg = marketAvgCorrs(c.market, COV_WINDOWS, c.gNeed);
+    COV_WINDOWS.forEach((_, i) => pick(c, avg[i], cols[i]));
     DISPERSION_WINDOWS.forEach((w, i) =>
-      pick(c, rollingMean(disp, w, c.gFrom), cols[COV_WINDOWS.length + i])
+      pick(c, dispersionMean(c.market, w, c.gNeed), cols[COV_WINDOWS.length + i])
     );
   },
 };
@@ -360,27 +422,67 @@ const termStructure: Block = {
     const x2m = x.reduce((s, v) => s + v * v, 0) / m;
     const p2 = x.map((v) => v * v - x2m);
     const sxx = x.reduce((s, v) => s + v * v, 0), spp = p2.reduce((s, v) => s + v * v, 0);
-    const src = ws.map((w) => c.series.bqxW[w] ?? nans(n));
+    // per-window weights of the level, slope and curvature (b_W = w{W}_bqx_return / W folded in)
+    const lw = Float64Array.from(ws, (w) => 1 / (m * w));
+    const sw = Float64Array.from(ws, (w, i) => x[i] / (sxx * w));
+    const cw = Float64Array.from(ws, (w, i) => p2[i] / (spp * w));
     // the slope z needs the slope over the 59 rows before `from`
     const lo = Math.max(0, c.from - (W60 - 1));
-    const fullSlope = nans(n);
+    const none = new Float64Array(n - lo).fill(NaN);
+    const src = ws.map((w) => c.series.bqxW[w]?.subarray(lo) ?? none);
+    const first = src[0], last = src[m - 1], w0 = ws[0], wl = ws[m - 1];
+    // slope z over 60 rows: running sums of deviations from an anchor, NaN counted
+    const sl = new Float64Array(n - lo);
+    let c0 = 0, z1 = 0, z2 = 0, nz = 0, k = 0;
     for (let t = lo; t < n; t++) {
+      const i = t - lo;
       let s0 = 0, s1 = 0, s2 = 0;
-      for (let i = 0; i < m; i++) {
-        const b = src[i][t] / ws[i];
-        s0 += b;
-        s1 += x[i] * b;
-        s2 += p2[i] * b;
+      for (let j = 0; j < m; j++) {
+        const v = src[j][i];
+        s0 += lw[j] * v;
+        s1 += sw[j] * v;
+        s2 += cw[j] * v;
       }
-      fullSlope[t] = s1 / sxx;
+      sl[i] = s1;
       if (t < c.from) continue;
-      level[t] = s0 / m;
-      slope[t] = s1 / sxx;
-      curv[t] = s2 / spp;
-      const a = src[0][t] / ws[0], z = src[m - 1][t] / ws[m - 1];
+      level[t] = s0;
+      slope[t] = s1;
+      curv[t] = s2;
+      const a = first[i] / w0, z = last[i] / wl;
       inv[t] = a === a && z === z ? (a > z ? 1 : 0) : NaN;
+      if (t < W60 - 1) continue;
+      if (k === 0) {
+        c0 = s1 === s1 ? s1 : 0;
+        z1 = z2 = nz = 0;
+        for (let h = i - W60 + 1; h <= i; h++) {
+          const v = sl[h];
+          if (v !== v) nz++;
+          else {
+            const u = v - c0;
+            z1 += u;
+            z2 += u * u;
+          }
+        }
+      } else {
+        const v = sl[i], vo = sl[i - W60];
+        if (v !== v) nz++;
+        else {
+          const u = v - c0;
+          z1 += u;
+          z2 += u * u;
+        }
+        if (vo !== vo) nz--;
+        else {
+          const u = vo - c0;
+          z1 -= u;
+          z2 -= u * u;
+        }
+      }
+      if (++k === 64) k = 0;
+      if (nz !== 0) continue;
+      const vr = (z2 - (z1 * z1) / W60) / (W60 - 1);
+      slopeZ[t] = vr > 0 ? (s1 - c0 - z1 / W60) / Math.sqrt(vr) : NaN;
     }
-    slopeZ.set(rollingZ(fullSlope, W60, c.from).subarray(c.from), c.from);
   },
 };
 
@@ -400,12 +502,11 @@ const crossWindow: Block = {
     ),
   fill(c, cols) {
     const b15 = c.series.bqxW[15];
-    WINDOWS.slice(1).forEach((w, i) => {
-      const bw = c.series.bqxW[w];
-      if (!b15 || !bw) return; // a window the series does not carry stays NaN
-      const o = rollingCovCorr(b15, bw, W60, c.from).corr;
-      cols[i].set(o.subarray(c.from), c.from);
-    });
+    if (!b15) return;
+    // a window the series does not carry stays NaN
+    const ks = WINDOWS.slice(1).map((w, i) => (c.series.bqxW[w] ? i : -1)).filter((i) => i >= 0);
+    const ys = ks.map((i) => c.series.bqxW[WINDOWS[i + 1]]);
+    corrStar(b15, ys, 0, W60, null, c.from, c.n, ks.map((i) => cols[i]));
   },
 };
 
@@ -430,29 +531,19 @@ const leadLag: Block = {
     ),
   fill(c, cols) {
     const own = c.market.bqx.get(c.pair)!;
-    sisters(c.pair).slice(0, LEAD_SISTERS).forEach((sis, k) => {
-      if (!c.has(sis)) return;
-      const s = c.market.bqx.get(sis)!;
-      LEADS.forEach((L, j) => {
-        const lagged = lag(s, L, Math.max(0, c.gFrom - W60));
-        pick(c, rollingCovCorr(own, lagged, W60, c.gFrom).corr, cols[k * LEADS.length + j]);
-      });
+    const lead = sisters(c.pair).slice(0, LEAD_SISTERS);
+    const ks = lead.map((sis, k) => (c.has(sis) ? k : -1)).filter((k) => k >= 0);
+    const ys = ks.map((k) => c.market.bqx.get(lead[k])!);
+    LEADS.forEach((L, j) => {
+      const outs = ks.map((k) => cols[k * LEADS.length + j]);
+      corrStar(own, ys, L, W60, c.rows, c.from, c.n, outs);
     });
   },
 };
 
-const idxSisters = sisterCorr({
-  domain: "idx",
-  source: (m) => m.ret,
-  start: RET0,
-  what: "1-minute log returns",
-});
-const bqxSisters = sisterCorr({ domain: "bqx", source: (m) => m.bqx, start: BQX0, what: "BQX" });
-
 /** The correlation family: 20 `idx_` and 25 `bqx_` columns (see the module doc). */
 export const correlation = blockFamily(FAMILY, [
-  idxSisters,
-  covMetrics,
+  idxSistersCov,
   marketWide,
   bqxSisters,
   termStructure,

@@ -39,10 +39,13 @@
  *   holding it (choice: a 60-minute change rather than a cumulated level — stationary, comparable
  *   across currencies, and the same on a live tail). NaN when no pair of the currency is present.
  *
- * Market-wide series (strength, USD factor) are memoized once per market and shared by all pairs;
- * without `ctx.market` a market of the pair alone is used. Every column is reproduced exactly by
- * the live path's tail (no cumulated state: levels are log rate indexes, loadings are re-estimated
- * from a fixed window by a cold-started iteration).
+ * Market-wide series (log levels, sister volatilities, strength, USD factor) are memoized per
+ * market, shared by all pairs and computed lazily over the grid rows asked for (the whole grid in
+ * batch, the last window on the live path); pair-specific series (basket, triangle residual) are
+ * computed from the first grid row the pair's rows need, so the live path costs O(window) per
+ * column. Without `ctx.market` a market of the pair alone is used. Every column is reproduced
+ * exactly by the live path's tail (no cumulated state: levels are log rate indexes, loadings are
+ * re-estimated from a fixed window by a cold-started iteration).
  *
  * @example
  * ```ts
@@ -70,11 +73,12 @@
  * @module
  */
 import { CURRENCIES, type Currency } from "../data/pairs.ts";
-import { diff, rollingCovCorr, rollingStd, rollingVar, rollingZ } from "./_kernels.ts";
+import { diff, rollingStd, rollingZ } from "./_kernels.ts";
 import type { Market } from "./_types.ts";
 import {
   type Block,
   blockFamily,
+  corrStar,
   currencyStrength,
   logLevel,
   needsAny,
@@ -82,6 +86,7 @@ import {
   pairsOf,
   PCA_WINDOW,
   pick,
+  retVol,
   sisters,
   spec,
   STRENGTH_WINDOW,
@@ -134,12 +139,18 @@ const sisterStats: Block = {
       ];
     }),
   fill(c, cols) {
-    const per = RET_LAGS.length + 1;
+    const per = RET_LAGS.length + 1, maxLag = Math.max(...RET_LAGS), rows = c.rows;
     sisters(c.pair).forEach((sis, k) => {
       if (!c.has(sis)) return;
-      const l = logLevel(c.market, sis);
-      RET_LAGS.forEach((L, j) => pick(c, diff(l, L, c.gFrom), cols[k * per + j]));
-      pick(c, rollingStd(c.market.ret.get(sis)!, VOL_W, c.gFrom), cols[k * per + RET_LAGS.length]);
+      const l = logLevel(c.market, sis, c.gNeed && Math.max(0, c.gNeed - maxLag));
+      RET_LAGS.forEach((L, j) => {
+        const col = cols[k * per + j];
+        for (let t = c.from; t < c.n; t++) {
+          const g = rows[t];
+          if (g >= L) col[t] = l[g] - l[g - L];
+        }
+      });
+      pick(c, retVol(c.market, sis, VOL_W, c.gNeed), cols[k * per + RET_LAGS.length]);
     });
   },
 };
@@ -175,27 +186,23 @@ const basket: Block = {
   fill(c, cols) {
     const sis = sisters(c.pair);
     if (!sis.every((p) => c.has(p))) return;
+    // the basket on the grid rows the windows read (a grid-length array, filled from lo)
     const G = c.market.ts.length, b = new Float64Array(G);
+    const lo = Math.max(0, c.gFrom - BASKET_W), hi = c.rows[c.n - 1] + 1;
     for (const p of sis) {
       const o = orientation(c.pair, p) / sis.length, r = c.market.ret.get(p)!;
-      for (let g = 0; g < G; g++) b[g] += o * r[g];
+      for (let g = lo; g < hi; g++) b[g] += o * r[g];
     }
     const own = c.market.ret.get(c.pair)!;
-    const { cov, corr } = rollingCovCorr(own, b, BASKET_W, c.gFrom);
-    const vb = rollingVar(b, BASKET_W, c.gFrom);
-    pick(c, corr, cols[0]);
-    for (let t = c.from; t < c.n; t++) {
-      const g = c.rows[t];
-      cols[1][t] = vb[g] > 0 ? cov[g] / vb[g] : NaN;
-    }
+    corrStar(own, [b], 0, BASKET_W, c.rows, c.from, c.n, [cols[0]], [cols[1]]);
   },
 };
 
 /** Options of the triangle builder: only the source and the prefix differ. */
 interface TriangleOptions {
   domain: "idx" | "bqx";
-  /** The grid series whose parity residual is taken. */
-  source: (m: Market, pair: string) => Float64Array;
+  /** The grid series whose parity residual is taken (rows gNeed.. at least). */
+  source: (m: Market, pair: string, gNeed: number) => Float64Array;
   /** First defined grid row of the source. */
   start: number;
   what: string;
@@ -255,16 +262,26 @@ function triangleResidual({ domain, source, start, what }: TriangleOptions): Blo
     fill(c, cols) {
       const tri = triangle(c.pair);
       if (!tri.legs.every((p) => c.has(p))) return;
-      const a = source(c.market, c.pair);
-      const l1 = source(c.market, tri.legs[0]), l2 = source(c.market, tri.legs[1]);
+      // the residual on grid rows lo..hi−1 (local index g − lo): the longest look-back is VOL_W
+      const lo = Math.max(0, c.gFrom - VOL_W), hi = c.rows[c.n - 1] + 1;
+      const need = c.gNeed && lo;
+      const a = source(c.market, c.pair, need);
+      const l1 = source(c.market, tri.legs[0], need), l2 = source(c.market, tri.legs[1], need);
       const [s1, s2] = tri.signs;
-      const G = a.length, e = new Float64Array(G);
-      for (let g = 0; g < G; g++) e[g] = a[g] - s1 * l1[g] - s2 * l2[g];
-      const lo = Math.max(0, c.gFrom - VOL_W);
-      pick(c, e, cols[0]);
-      pick(c, rollingZ(e, TRI_Z, c.gFrom), cols[1]);
-      pick(c, diff(e, TRI_CHG, c.gFrom), cols[2]);
-      pick(c, rollingStd(diff(e, 1, lo), VOL_W, c.gFrom), cols[3]);
+      const e = new Float64Array(hi - lo);
+      for (let g = lo; g < hi; g++) e[g - lo] = a[g] - s1 * l1[g] - s2 * l2[g];
+      // grid row g < w has no full window: local rows keep that bound (lo = 0, or lo >= w)
+      const at = c.gFrom - lo;
+      const z = rollingZ(e, TRI_Z, at), chg = diff(e, TRI_CHG, at);
+      const vol = rollingStd(diff(e, 1, Math.max(0, at - VOL_W)), VOL_W, at);
+      const [lev, zc, cc, vc] = cols;
+      for (let t = c.from; t < c.n; t++) {
+        const i = c.rows[t] - lo;
+        lev[t] = e[i];
+        zc[t] = z[i];
+        cc[t] = chg[i];
+        vc[t] = vol[i];
+      }
     },
   };
 }
@@ -296,7 +313,7 @@ const usdBlock: Block = {
   },
   fill(c, cols) {
     if (!USD_PAIRS.some((p) => c.has(p))) return;
-    const f = usdFactor(c.market);
+    const f = usdFactor(c.market, c.gNeed);
     [f.level, f.chg5, f.chg15, f.vol30, f.z60, f.trend20].forEach((x, i) => pick(c, x, cols[i]));
   },
 };
@@ -317,7 +334,9 @@ const strength: Block = {
       )
     ),
   fill(c, cols) {
-    CURRENCIES.forEach((cur: Currency, i) => pick(c, currencyStrength(c.market, cur), cols[i]));
+    CURRENCIES.forEach((cur: Currency, i) =>
+      pick(c, currencyStrength(c.market, cur, STRENGTH_WINDOW, c.gNeed), cols[i])
+    );
   },
 };
 
@@ -325,7 +344,12 @@ const strength: Block = {
 export const crossPair = blockFamily(FAMILY, [
   sisterStats,
   basket,
-  triangleResidual({ domain: "idx", source: logLevel, start: 0, what: "log-price" }),
+  triangleResidual({
+    domain: "idx",
+    source: (m, p, gNeed) => logLevel(m, p, gNeed),
+    start: 0,
+    what: "log-price",
+  }),
   triangleResidual({ domain: "bqx", source: (m, p) => m.bqx.get(p)!, start: 15, what: "BQX" }),
   usdBlock,
   strength,

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { PAIRS } from "../../lib/data/pairs.ts";
 import { correlation } from "../../lib/features/correlation.ts";
-import { sisters } from "../../lib/features/_crossSection.ts";
+import {
+  corrPair,
+  corrPair2,
+  dispersionMean,
+  eigenScratch,
+  marketAvgCorrs,
+  sisters,
+  topTwoEigen,
+} from "../../lib/features/_crossSection.ts";
 import type { Market, PairSeries } from "../../lib/features/_types.ts";
 import { buildMarket } from "../../lib/features/market.ts";
 import { rng } from "../_helpers.ts";
@@ -349,4 +357,163 @@ Deno.test("correlation without a market computes own-pair columns and leaves cro
   assert.ok(Number.isFinite(cols.get("bqx_term_slope")![eu.n - 1]));
   assert.ok(Number.isNaN(cols.get("idx_corr_sis1_20")![eu.n - 1]));
   assert.ok(Number.isNaN(cols.get("idx_avg_corr_60")![eu.n - 1]));
+});
+
+// --- the computation paths and kernels behind the columns ---------------------------------------
+
+Deno.test("correlation covariance metrics of a pair with a sister set of its own match Jacobi (per-pair path)", () => {
+  // nzdusd's set {nzdusd, eurusd, usdjpy, gbpusd, audusd, usdcad} is shared with no other pair here
+  // (the majors share theirs and read it from a grid memo): both paths against brute force
+  const fx = fixture({ pairs: [...MAJORS, "nzdusd"], rows: 3000, seed: 19 });
+  const m = fx.market;
+  for (const pair of ["nzdusd", "usdcad"]) {
+    const s = fx.series.get(pair)!, rows = m.rows.get(pair)!, { cols } = run(s, m);
+    const xs = [pair, ...sisters(pair)].map((p) => m.ret.get(p)!);
+    const r = rng(5);
+    // the first rows with a full 240-minute window of returns (grid row 0 has none), and more
+    const sample = [rows.indexOf(240), rows.indexOf(241), s.n - 1];
+    for (let i = 0; i < 8; i++) sample.push(260 + Math.floor(r() * (s.n - 261)));
+    for (const t of sample.filter((x) => x >= 0)) {
+      const g = rows[t];
+      for (const w of [60, 240]) {
+        const A = xs.map((x) => xs.map((y) => cov(x, y, g - w + 1, g)));
+        const ev = jacobiEigen(A);
+        const tr = A.reduce((a, row, i) => a + row[i], 0);
+        assert.ok(close(cols.get(`idx_cov_trace_${w}`)![t], tr, 1e-9), `${pair} trace ${w} ${t}`);
+        assert.ok(close(cols.get(`idx_cov_eig1_${w}`)![t], ev[0], 1e-9), `${pair} λ1 ${w} ${t}`);
+        assert.ok(
+          close(cols.get(`idx_cov_eig_ratio_${w}`)![t], ev[0] / ev[1], 1e-8),
+          `${pair} ratio ${w} ${t}`,
+        );
+      }
+      sisters(pair).forEach((sis, k) => {
+        for (const w of [20, 60]) {
+          const want = corr(m.ret.get(pair)!, m.ret.get(sis)!, g - w + 1, g);
+          assert.ok(
+            close(cols.get(`idx_corr_sis${k + 1}_${w}`)![t], want, 1e-9),
+            `${pair} ${sis} ${w}`,
+          );
+        }
+      });
+    }
+  }
+});
+
+Deno.test("topTwoEigen matches Jacobi on degenerate and clustered matrices, cold and warm-started", () => {
+  const r = rng(31);
+  const rotate = (lam: number[]) => {
+    // Q diag(lam) Qᵀ with a random orthogonal Q (Gram–Schmidt)
+    const n = lam.length, Q: number[][] = [];
+    for (let i = 0; i < n; i++) {
+      let v = Array.from({ length: n }, () => r() - 0.5);
+      for (const q of Q) {
+        const d = v.reduce((s, x, j) => s + x * q[j], 0);
+        v = v.map((x, j) => x - d * q[j]);
+      }
+      const nr = Math.hypot(...v);
+      Q.push(v.map((x) => x / nr));
+    }
+    return Array.from(
+      { length: n },
+      (_, i) =>
+        Array.from({ length: n }, (_, j) => Q.reduce((s, q, k) => s + q[i] * lam[k] * q[j], 0)),
+    );
+  };
+  const cases: number[][][] = [
+    rotate([1, 0, 0, 0, 0, 0]), // rank one
+    rotate([1, 0.5, 0, 0, 0, 0]), // rank two
+    rotate([1, 1, 1, 1, 1, 1].map((x) => x + 1e-7 * (r() - 0.5))), // a tight cluster
+    rotate([2, 1 + 1e-9, 1, 0.5, 0.1, 0]), // λ2 ≈ λ3
+    rotate([3, 2.9999999, 1, 0.5, 0.1, 0.01]), // λ1 ≈ λ2
+    [[4, 0, 0, 0, 0, 0], [0, 3, 0, 0, 0, 0], [0, 0, 2, 0, 0, 0], [0, 0, 0, 1, 0, 0], [
+      0,
+      0,
+      0,
+      0,
+      1,
+      0,
+    ], [0, 0, 0, 0, 0, 1]],
+    ...Array.from({ length: 40 }, () => rotate(Array.from({ length: 6 }, () => r() ** 3))),
+  ];
+  for (const k of [6, 5]) {
+    const ws = eigenScratch(k), out = new Float64Array(2);
+    for (const [i, full] of cases.entries()) {
+      const M = full.slice(0, k).map((row) => row.slice(0, k)).map((row) =>
+        row.map((x) => x * 1e-8)
+      );
+      const a = Float64Array.from(M.flat());
+      const J = jacobiEigen(M);
+      for (const warm of [false, true, true]) {
+        topTwoEigen(a, ws, out, warm);
+        const scale = Math.max(J[0], 1e-300);
+        assert.ok(
+          Math.abs(out[0] - J[0]) <= 1e-12 * scale,
+          `k=${k} case ${i} warm ${warm} λ1 ${out[0]} vs ${J[0]}`,
+        );
+        assert.ok(
+          Math.abs(out[1] - J[1]) <= 1e-12 * scale,
+          `k=${k} case ${i} warm ${warm} λ2 ${out[1]} vs ${J[1]}`,
+        );
+      }
+    }
+    topTwoEigen(new Float64Array(k * k), ws, out);
+    assert.deepEqual([...out], [0, 0]);
+  }
+});
+
+Deno.test("corrPair / corrPair2 with lags, NaN and own rows match a brute-force loop", () => {
+  const r = rng(8), n = 500;
+  const x = Float64Array.from({ length: n }, () => r() - 0.5);
+  const y = Float64Array.from({ length: n }, (_, i) => 0.3 * x[i] + r() - 0.5);
+  for (const i of [40, 41, 200, 333]) x[i] = NaN;
+  for (const i of [3, 120, 121, 450]) y[i] = NaN;
+  // own rows: every other grid row, some gaps
+  const rows = Int32Array.from({ length: 200 }, (_, t) => 2 * t + (t > 100 ? 1 : 0));
+  const brute = (g: number, w: number, lag: number) => {
+    if (g - w + 1 - lag < 0) return NaN;
+    const a: number[] = [], b: number[] = [];
+    for (let h = g - w + 1; h <= g; h++) (a.push(x[h]), b.push(y[h - lag]));
+    if ([...a, ...b].some(Number.isNaN)) return NaN;
+    return corr(a, b, 0, w - 1);
+  };
+  for (const lag of [0, 1, 5]) {
+    for (const from of [0, 150, 199]) {
+      const o0 = new Float64Array(200).fill(NaN), o1 = new Float64Array(200).fill(NaN);
+      const p0 = new Float64Array(200).fill(NaN);
+      corrPair2(x, y, lag, 20, 60, rows, from, 200, o0, o1);
+      corrPair(x, y, lag, 20, rows, from, 200, p0);
+      for (let t = 0; t < 200; t++) {
+        const w20 = t < from ? NaN : brute(rows[t], 20, lag),
+          w60 = t < from ? NaN : brute(rows[t], 60, lag);
+        for (const [got, want] of [[o0[t], w20], [p0[t], w20], [o1[t], w60]]) {
+          assert.ok(
+            (Number.isNaN(got) && Number.isNaN(want)) || close(got, want, 1e-9),
+            `lag ${lag} from ${from} t ${t}: ${got} vs ${want}`,
+          );
+        }
+      }
+    }
+  }
+});
+
+Deno.test("market-wide series computed lazily from a late grid row equal the whole-grid computation", () => {
+  const full = buildMarket([...major.series.values()]),
+    lazy = buildMarket([...major.series.values()]);
+  const G = full.ts.length;
+  for (const g0 of [G - 1, G - 300, 1000]) {
+    const a = marketAvgCorrs(full, [60, 240]), b = marketAvgCorrs(lazy, [60, 240], g0);
+    for (let i = 0; i < 2; i++) {
+      for (let g = g0; g < G; g++) {
+        assert.ok(close(a[i][g], b[i][g], 1e-9), `avg corr ${i} at ${g}`);
+      }
+    }
+    for (const w of [20, 60]) {
+      const x = dispersionMean(full, w), y = dispersionMean(lazy, w, g0);
+      for (let g = g0; g < G; g++) assert.ok(close(x[g], y[g], 1e-9), `dispersion ${w} at ${g}`);
+    }
+  }
+  // rows below what was asked for stay NaN until asked for
+  const late = buildMarket([...major.series.values()]);
+  assert.ok(Number.isNaN(marketAvgCorrs(late, [60, 240], G - 5)[0][G - 6]));
+  assert.ok(!Number.isNaN(marketAvgCorrs(late, [60, 240], G - 5)[0][G - 5]));
 });

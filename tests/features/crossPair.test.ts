@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { CURRENCIES, PAIRS } from "../../lib/data/pairs.ts";
 import { crossPair } from "../../lib/features/crossPair.ts";
-import { orientation, sisters, triangle } from "../../lib/features/_crossSection.ts";
+import {
+  currencyStrength,
+  orientation,
+  retVol,
+  sisters,
+  STRENGTH_WINDOW,
+  triangle,
+  usdFactor,
+} from "../../lib/features/_crossSection.ts";
 import type { Market, PairSeries } from "../../lib/features/_types.ts";
 import { buildMarket } from "../../lib/features/market.ts";
 import { rng } from "../_helpers.ts";
@@ -340,4 +348,40 @@ Deno.test("crossPair on flat prices and zero BQX gives finite-or-NaN values", ()
       for (const v of a) assert.ok(Number.isFinite(v) || Number.isNaN(v), `${name} holds ${v}`);
     }
   }
+});
+
+Deno.test("crossPair market-wide series computed lazily from a late grid row equal the whole-grid ones", () => {
+  const all = [...fx.series.values()];
+  const full = buildMarket(all), G = full.ts.length;
+  const fu = usdFactor(full);
+  // late rows (live path), and an extension to earlier rows of the same memo
+  const lazy = buildMarket(all);
+  for (const g0 of [G - 1, G - 200, 2000, 0]) {
+    const lu = usdFactor(lazy, g0);
+    for (const k of ["level", "chg5", "chg15", "vol30", "z60", "trend20"] as const) {
+      for (let g = g0; g < G; g++) {
+        const a = fu[k][g], b = lu[k][g];
+        assert.ok(
+          Object.is(a, b) || close(a, b, 1e-9, 1e-15),
+          `${k} at ${g} (from ${g0}): ${a} vs ${b}`,
+        );
+      }
+    }
+    for (const c of CURRENCIES) {
+      const a = currencyStrength(full, c), b = currencyStrength(lazy, c, STRENGTH_WINDOW, g0);
+      for (let g = g0; g < G; g++) {
+        assert.ok(Object.is(a[g], b[g]) || close(a[g], b[g], 1e-12, 1e-15));
+      }
+    }
+    for (const p of full.pairs) {
+      const a = retVol(full, p, 30), b = retVol(lazy, p, 30, g0);
+      for (let g = g0; g < G; g++) {
+        assert.ok(Object.is(a[g], b[g]) || close(a[g], b[g], 1e-9), `vol ${p} ${g}`);
+      }
+    }
+  }
+  // a fresh market asked for its last row computes nothing earlier
+  const late = buildMarket(all);
+  assert.ok(Number.isNaN(usdFactor(late, G - 1).level[G - 2]));
+  assert.ok(Number.isFinite(usdFactor(late, G - 1).level[G - 1]));
 });

@@ -237,3 +237,39 @@ Deno.test("dualDomain on flat prices and zero BQX gives finite-or-NaN values", (
   assert.ok(Number.isNaN(cols.get("x_dual_rb_beta_30")![n - 1]));
   assert.ok(Number.isNaN(cols.get("x_dual_bw_log_ratio_20")![n - 1]));
 });
+
+Deno.test("dualDomain with NaN inside the series: windows holding one are NaN, later rows match brute force", () => {
+  const cl = new Float64Array(eu.close), bq = new Float64Array(eu.bqx);
+  cl[700] = NaN;
+  bq[1200] = bq[1201] = NaN;
+  const s: PairSeries = { ...eu, close: cl, bqx: bq, bqxW: { ...eu.bqxW, 15: bq } };
+  const got = run(s).cols, tail = run(s, 1150).cols;
+  const c2 = (t: number) => cl[t], B2 = (t: number) => bq[t];
+  const r2 = (t: number) => Math.log(c2(t) / c2(t - 1)), d2 = (t: number) => B2(t) - B2(t - 1);
+  const same = (a: number, b: number, rel: number, abs = 1e-12) =>
+    (Number.isNaN(a) && Number.isNaN(b)) || close(a, b, rel, abs);
+  const checks: [string, (t: number) => number, number][] = [
+    ["x_dual_rb_beta_30", (t) => ols(win(r2, t, 30), win(d2, t, 30)).b, 1e-8],
+    ["x_dual_br_r2_30", (t) => ols(win((u) => B2(u - 1), t, 30), win(r2, t, 30)).r2, 1e-6],
+    [
+      "x_dual_slope_diff_30",
+      (t) =>
+        line(win(c2, t, 30)).b / sd(win(c2, t, 30)) - line(win(B2, t, 30)).b / sd(win(B2, t, 30)),
+      1e-7,
+    ],
+    ["x_dual_vol_ratio_60", (t) => sd(win(d2, t, 60)) / sd(win(r2, t, 60)), 1e-8],
+    ["x_dual_skew_diff_60", (t) => skew(win(r2, t, 60)) - skew(win(d2, t, 60)), 1e-6],
+    ["x_dual_xcorr_ret_lag5_60", (t) => corr(win((u) => r2(u - 5), t, 60), win(d2, t, 60)), 1e-9],
+    ["x_dual_xcorr_bqx_lag15_60", (t) => corr(win((u) => d2(u - 15), t, 60), win(r2, t, 60)), 1e-9],
+  ];
+  let nan = 0, value = 0;
+  for (let t = 650; t < 1400; t++) {
+    for (const [name, f, rel] of checks) {
+      const want = f(t), a = got.get(name)![t];
+      assert.ok(same(a, want, rel), `${name} at ${t}: ${a} vs ${want}`);
+      if (t >= 1150) assert.ok(same(tail.get(name)![t], a, 1e-9, 0), `${name} from 1150 at ${t}`);
+      Number.isNaN(want) ? nan++ : value++;
+    }
+  }
+  assert.ok(nan > 500 && value > 2000, `${nan} NaN, ${value} values`);
+});
