@@ -19,9 +19,9 @@ import { monthBounds } from "../data/lake.ts";
 import { WINDOWS } from "../data/schema.ts";
 import type { Store } from "../data/store.ts";
 import { progress } from "../progress.ts";
-import type { FeatureFamily, PairSeries } from "./_types.ts";
+import type { FeatureFamily, Market, PairSeries } from "./_types.ts";
 import { computePair, type PairFeatures } from "./compute.ts";
-import { buildMarket } from "./market.ts";
+import { buildMarket, type MarketSeries } from "./market.ts";
 import { seriesFromFrames } from "./series.ts";
 
 /** Read one pair's feature inputs from the store. */
@@ -31,6 +31,26 @@ export async function loadSeries(store: Store, pair: string): Promise<PairSeries
     columns: WINDOWS.map((w) => `w${w}_bqx_return`),
   });
   return seriesFromFrames(pair, m1, bqx);
+}
+
+/**
+ * The light per-pair inputs of the market (times, rate index, BQX): a worker aligns all pairs from
+ * these and loads a pair's full series only when it builds that pair, so memory holds one full
+ * series, not 28.
+ */
+export async function loadMarketSeries(store: Store, pair: string): Promise<MarketSeries> {
+  const m1 = await store.readTable("m1", pair, { columns: ["rate_index"] });
+  const bqx = await store.readTable("bqx", pair, { columns: ["w15_bqx_return"] });
+  const f = (df: pl.DataFrame, c: string) =>
+    df.select(pl.col(c).cast(pl.Float64).fillNull(pl.lit(NaN))).getColumn(c)
+      .toTypedArray() as Float64Array;
+  return {
+    pair,
+    n: m1.height,
+    ts: f(m1, "ts_utc"),
+    close: f(m1, "rate_index"),
+    bqx: f(bqx, "w15_bqx_return"),
+  };
 }
 
 /** Rows a..b−1 of a pair's features as a polars frame: ts_utc + Float32 columns, NaN → null. */
@@ -152,17 +172,16 @@ export interface FeatureBuildReport {
 
 /**
  * Compute and store one pair's features, month by month.
- * @param all every pair's series (for the market); `pair` must be among them
+ * @param series the pair's full inputs
+ * @param market every present pair aligned (see {@linkcode loadMarketSeries})
  */
 export async function buildFeaturesForPair(
   store: Store,
-  pair: string,
-  all: readonly PairSeries[],
+  series: PairSeries,
   families: readonly FeatureFamily[],
-  market = buildMarket(all),
+  market: Market,
 ): Promise<FeatureBuildReport> {
-  const series = all.find((s) => s.pair === pair);
-  if (!series) throw new Error(`No series for ${pair}`);
+  const pair = series.pair;
   const t0 = performance.now();
   const f = computePair(series, { families, market });
   const t1 = performance.now();
@@ -218,11 +237,13 @@ export async function buildFeatures(
   const n = Math.min(workers, pairs.length);
   if (n <= 1 || options.families) {
     const families = options.families ?? (await import("./registry.ts")).FAMILIES;
-    const all: PairSeries[] = [];
-    for (const p of present) all.push(await loadSeries(store, p));
-    const market = buildMarket(all);
+    const light: MarketSeries[] = [];
+    for (const p of present) light.push(await loadMarketSeries(store, p));
+    const market = buildMarket(light);
+    light.length = 0;
     for (const pair of pairs) {
-      reports.set(pair, await buildFeaturesForPair(store, pair, all, families, market));
+      const series = await loadSeries(store, pair);
+      reports.set(pair, await buildFeaturesForPair(store, series, families, market));
       bar.tick(1, pair);
       await releaseNative();
     }

@@ -28,19 +28,8 @@ export type MarketSeries = Pick<PairSeries, "pair" | "n" | "ts" | "close" | "bqx
 /** Align the given pairs on the union of their minutes. */
 export function buildMarket(series: readonly MarketSeries[]): Market {
   const present = PAIRS.filter((p) => series.some((s) => s.pair === p));
-  // union of timestamps: k-way merge by concatenating, sorting and deduplicating
-  let total = 0;
-  for (const s of series) total += s.n;
-  const all = new Float64Array(total);
-  let o = 0;
-  for (const s of series) {
-    all.set(s.ts, o);
-    o += s.n;
-  }
-  all.sort();
-  let m = 0;
-  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) all[m++] = all[i];
-  const ts = all.slice(0, m);
+  const ts = unionMinutes(series.map((s) => s.ts));
+  const m = ts.length;
 
   const close = new Map<string, Float64Array>();
   const ret = new Map<string, Float64Array>();
@@ -69,6 +58,50 @@ export function buildMarket(series: readonly MarketSeries[]): Market {
     rows.set(s.pair, idx);
   }
   return { ts, pairs: present, close, ret, bqx, live, rows, cache: new Map() };
+}
+
+/**
+ * Sorted union of several sorted timestamp arrays. Whole-minute stamps (the bar contract) are
+ * marked in a minute bitmap over the covered span — O(rows + span), no sort; anything else falls
+ * back to concatenate, sort and deduplicate.
+ */
+export function unionMinutes(stamps: readonly Float64Array[]): Float64Array {
+  let lo = Infinity, hi = -Infinity, total = 0, whole = true;
+  for (const t of stamps) {
+    if (t.length === 0) continue;
+    total += t.length;
+    if (t[0] < lo) lo = t[0];
+    if (t[t.length - 1] > hi) hi = t[t.length - 1];
+    for (let i = 0; i < t.length && whole; i++) whole = t[i] % 60_000 === 0;
+  }
+  if (total === 0) return new Float64Array(0);
+  const span = (hi - lo) / 60_000 + 1;
+  if (whole && span <= 64 * 1024 * 1024) {
+    const mark = new Uint8Array(span);
+    let m = 0;
+    for (const t of stamps) {
+      for (let i = 0; i < t.length; i++) {
+        const k = (t[i] - lo) / 60_000;
+        if (mark[k] === 0) {
+          mark[k] = 1;
+          m++;
+        }
+      }
+    }
+    const out = new Float64Array(m);
+    for (let k = 0, j = 0; k < span; k++) if (mark[k]) out[j++] = lo + k * 60_000;
+    return out;
+  }
+  const all = new Float64Array(total);
+  let o = 0;
+  for (const t of stamps) {
+    all.set(t, o);
+    o += t.length;
+  }
+  all.sort();
+  let m = 0;
+  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) all[m++] = all[i];
+  return all.slice(0, m);
 }
 
 /** Pick a grid series at one pair's own rows (the grid → pair mapping of `market.rows`). */
