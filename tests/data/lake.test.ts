@@ -108,15 +108,29 @@ Deno.test("readTable() names the table and pair when nothing is stored", async (
 Deno.test("writePartitions() with a contentHash skips identical data before encoding and records hash_of", async () => {
   const root = await Deno.makeTempDir();
   const jan = twoMonths().filter(pl.col("ts_utc").cast(pl.Int64).lt(Date.UTC(2024, 1, 1)));
-  assert.deepEqual(writePartitions(root, "features", "eurusd", jan, { contentHash: "h1" }).map((r) => r.status), ["written"]);
+  assert.deepEqual(
+    writePartitions(root, "features", "eurusd", jan, { contentHash: "h1" }).map((r) => r.status),
+    ["written"],
+  );
   const entry = listPartitions(root, "features", "eurusd")[0];
   assert.equal(entry.sha256, "h1");
   assert.equal(entry.hash_of, "data");
   const before = snapshot(root);
   // same key: unchanged even though the frame differs (the caller's key is trusted), nothing touched
-  assert.deepEqual(writePartitions(root, "features", "eurusd", jan.head(10), { contentHash: "h1" }).map((r) => r.status), ["unchanged"]);
+  assert.deepEqual(
+    writePartitions(root, "features", "eurusd", jan.head(10), { contentHash: "h1" }).map((r) =>
+      r.status
+    ),
+    ["unchanged"],
+  );
   assert.deepEqual(snapshot(root), before);
-  assert.equal(writePartitions(root, "features", "eurusd", jan.head(10), { contentHash: "h2" })[0].status, "written");
+  assert.equal(
+    writePartitions(root, "features", "eurusd", jan.head(10), { contentHash: "h2" })[0].status,
+    "written",
+  );
   assert.equal(readTable(root, "features", "eurusd").height, 10);
-  assert.throws(() => writePartitions(root, "features", "eurusd", twoMonths(), { contentHash: "x" }), /spans 2 months, expected one/);
+  assert.throws(
+    () => writePartitions(root, "features", "eurusd", twoMonths(), { contentHash: "x" }),
+    /spans 2 months, expected one/,
+  );
 });
