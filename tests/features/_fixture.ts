@@ -4,10 +4,11 @@
  * helper for causality checks.
  * @module
  */
+import assert from "node:assert/strict";
 import { gapFill } from "../../lib/data/gapFill.ts";
 import { buildPair } from "../../lib/data/build.ts";
 import { synthMarket } from "../../lib/data/synth.ts";
-import type { Market, PairSeries } from "../../lib/features/_types.ts";
+import type { FeatureFamily, Market, PairSeries } from "../../lib/features/_types.ts";
 import { buildMarket } from "../../lib/features/market.ts";
 import { seriesFromFrames } from "../../lib/features/series.ts";
 
@@ -77,4 +78,41 @@ export function perturbAfter(s: PairSeries, tCut: number, seed = 1): PairSeries 
   }
   out.bqx = out.bqxW[15];
   return out;
+}
+
+/** Runs a family, refusing duplicate columns. */
+export function runFamily(fam: FeatureFamily, s: PairSeries, from = 0): Map<string, Float64Array> {
+  const cols = new Map<string, Float64Array>();
+  fam.compute(s, { from }, (name) => {
+    if (cols.has(name)) assert.fail(`duplicate column ${name}`);
+    const a = new Float64Array(s.n).fill(NaN);
+    cols.set(name, a);
+    return a;
+  });
+  return cols;
+}
+
+/** Largest |value| of a column, NaN ignored. */
+export function scaleOf(col: Float64Array): number {
+  let m = 0;
+  for (const v of col) if (Math.abs(v) > m) m = Math.abs(v);
+  return m;
+}
+
+/** A flat market: every price 100, volume 0, BQX 0 once defined. */
+export function flatSeries(n: number): PairSeries {
+  const c = new Float64Array(n).fill(100), bqx = new Float64Array(n).fill(0).fill(NaN, 0, 15);
+  return {
+    pair: "eurusd",
+    n,
+    ts: Float64Array.from({ length: n }, (_, i) => i * 60_000),
+    open: c,
+    high: c,
+    low: c,
+    close: c,
+    volume: new Float64Array(n),
+    filled: new Uint8Array(n),
+    bqx,
+    bqxW: { 15: bqx },
+  };
 }

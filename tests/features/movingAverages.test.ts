@@ -1,51 +1,13 @@
 import assert from "node:assert/strict";
 import { movingAverages } from "../../lib/features/movingAverages.ts";
-import type { FeatureFamily, PairSeries } from "../../lib/features/_types.ts";
 import { buildPair } from "../../lib/data/build.ts";
 import { gapFill } from "../../lib/data/gapFill.ts";
 import { seriesFromFrames } from "../../lib/features/series.ts";
 import { realBars } from "../_helpers.ts";
-import { fixture, perturbAfter } from "./_fixture.ts";
+import { fixture, flatSeries, perturbAfter, runFamily as run, scaleOf } from "./_fixture.ts";
 
 const { series } = fixture({ pairs: ["eurusd", "usdjpy"] });
 const S = series.get("eurusd")!;
-
-/** Runs a family, refusing duplicate columns. */
-function run(fam: FeatureFamily, s: PairSeries, from = 0): Map<string, Float64Array> {
-  const cols = new Map<string, Float64Array>();
-  fam.compute(s, { from }, (name) => {
-    if (cols.has(name)) assert.fail(`duplicate column ${name}`);
-    const a = new Float64Array(s.n).fill(NaN);
-    cols.set(name, a);
-    return a;
-  });
-  return cols;
-}
-
-/** Largest |value| of a column, NaN ignored. */
-function scaleOf(col: Float64Array): number {
-  let m = 0;
-  for (const v of col) if (Math.abs(v) > m) m = Math.abs(v);
-  return m;
-}
-
-/** A flat market: every price 100, volume 0, BQX 0 once defined. */
-function flatSeries(n: number): PairSeries {
-  const c = new Float64Array(n).fill(100), bqx = new Float64Array(n).fill(0).fill(NaN, 0, 15);
-  return {
-    pair: "eurusd",
-    n,
-    ts: Float64Array.from({ length: n }, (_, i) => i * 60_000),
-    open: c,
-    high: c,
-    low: c,
-    close: c,
-    volume: new Float64Array(n),
-    filled: new Uint8Array(n),
-    bqx,
-    bqxW: { 15: bqx },
-  };
-}
 
 const WINDOWS = [5, 10, 20, 50, 100, 200];
 
