@@ -116,3 +116,44 @@ export function flatSeries(n: number): PairSeries {
     bqxW: { 15: bqx },
   };
 }
+
+/** Every column at rows <= cut is bit-identical after perturbAfter(s, ts[cut]) (own-pair families). */
+export function assertCausal(fam: FeatureFamily, s: PairSeries, cuts: number[]): void {
+  const base = runFamily(fam, s);
+  for (const cut of cuts) {
+    const p = runFamily(fam, perturbAfter(s, s.ts[cut], cut));
+    for (const [name, col] of base) {
+      const q = p.get(name)!;
+      for (let t = 0; t <= cut; t++) {
+        if (!Object.is(col[t], q[t])) assert.fail(`${name} row ${t} cut ${cut}`);
+      }
+    }
+  }
+}
+
+/**
+ * compute() with each `from` fills rows >= from equal to the batch run (bit-identical when tol = 0,
+ * else within tol relative to the column's scale) and leaves earlier rows NaN.
+ */
+export function assertFromMatches(
+  fam: FeatureFamily,
+  s: PairSeries,
+  froms: number[],
+  tol: number,
+): void {
+  const full = runFamily(fam, s);
+  for (const from of froms) {
+    const tail = runFamily(fam, s, from);
+    for (const [name, col] of full) {
+      const t2 = tail.get(name)!, scale = scaleOf(col);
+      for (let t = from; t < s.n; t++) {
+        const a = col[t], b = t2[t];
+        const ok = tol === 0
+          ? Object.is(a, b)
+          : Math.abs(a - b) <= tol * Math.max(Math.abs(a), scale);
+        if (!ok) assert.fail(`${name} row ${t}: ${b} vs batch ${a}`);
+      }
+      for (let t = 0; t < from; t++) if (!Number.isNaN(t2[t])) assert.fail(`${name} ${t}`);
+    }
+  }
+}

@@ -4,7 +4,14 @@ import { buildPair } from "../../lib/data/build.ts";
 import { gapFill } from "../../lib/data/gapFill.ts";
 import { seriesFromFrames } from "../../lib/features/series.ts";
 import { realBars } from "../_helpers.ts";
-import { fixture, flatSeries, perturbAfter, runFamily as run, scaleOf } from "./_fixture.ts";
+import {
+  assertCausal,
+  assertFromMatches,
+  fixture,
+  flatSeries,
+  runFamily as run,
+  scaleOf,
+} from "./_fixture.ts";
 
 const WINDOWS = [20, 50];
 const OUTPUTS = ["upper", "middle", "lower", "bandwidth", "pctb"];
@@ -94,35 +101,11 @@ Deno.test("bollinger columns equal specs(), once each, finite or NaN, first defi
 });
 
 Deno.test("bollinger is causal: perturbing rows after a cut leaves rows <= cut bit-identical", () => {
-  const base = run(bollinger, S);
-  for (const cut of [60, 1777, 4321, S.n - 2]) {
-    const p = run(bollinger, perturbAfter(S, S.ts[cut], cut));
-    for (const [name, col] of base) {
-      const q = p.get(name)!;
-      for (let t = 0; t <= cut; t++) {
-        if (!Object.is(col[t], q[t])) assert.fail(`${name} row ${t} cut ${cut}`);
-      }
-    }
-  }
+  assertCausal(bollinger, S, [60, 1777, 4321, S.n - 2]);
 });
 
 Deno.test("bollinger from = n − 1 (and n − 37) reproduces the batch rows", () => {
-  const full = run(bollinger, S);
-  for (const from of [S.n - 1, S.n - 37]) {
-    const tail = run(bollinger, S, from);
-    for (const [name, col] of full) {
-      const scale = scaleOf(col);
-      for (let t = from; t < S.n; t++) {
-        const a = col[t], b = tail.get(name)![t];
-        if (!(Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), scale))) {
-          assert.fail(`${name} row ${t}`);
-        }
-      }
-      for (let t = 0; t < from; t++) {
-        if (!(Number.isNaN(tail.get(name)![t]))) assert.fail(`${name} ${t}`);
-      }
-    }
-  }
+  assertFromMatches(bollinger, S, [S.n - 1, S.n - 37], 1e-9);
 });
 
 Deno.test("bollinger turns exactly the windows holding a NaN input into NaN", () => {

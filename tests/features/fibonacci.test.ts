@@ -4,7 +4,14 @@ import { buildPair } from "../../lib/data/build.ts";
 import { gapFill } from "../../lib/data/gapFill.ts";
 import { seriesFromFrames } from "../../lib/features/series.ts";
 import { realBars } from "../_helpers.ts";
-import { fixture, flatSeries, perturbAfter, runFamily as run, scaleOf } from "./_fixture.ts";
+import {
+  assertCausal,
+  assertFromMatches,
+  fixture,
+  flatSeries,
+  runFamily as run,
+  scaleOf,
+} from "./_fixture.ts";
 
 const { series } = fixture({ pairs: ["eurusd", "usdjpy"] });
 const S = series.get("eurusd")!;
@@ -96,31 +103,11 @@ Deno.test("fibonacci columns equal specs(), once each, finite or NaN, first defi
 });
 
 Deno.test("fibonacci is causal: perturbing rows after a cut leaves rows <= cut bit-identical", () => {
-  const base = run(fibonacci, S);
-  for (const cut of [150, 1777, 4321, S.n - 2]) {
-    const p = run(fibonacci, perturbAfter(S, S.ts[cut], cut));
-    for (const [name, col] of base) {
-      const q = p.get(name)!;
-      for (let t = 0; t <= cut; t++) {
-        if (!Object.is(col[t], q[t])) assert.fail(`${name} row ${t} cut ${cut}`);
-      }
-    }
-  }
+  assertCausal(fibonacci, S, [150, 1777, 4321, S.n - 2]);
 });
 
 Deno.test("fibonacci from = n − 1 (and n − 37) reproduces the batch rows exactly", () => {
-  const full = run(fibonacci, S);
-  for (const from of [S.n - 1, S.n - 37]) {
-    const tail = run(fibonacci, S, from);
-    for (const [name, col] of full) {
-      for (let t = from; t < S.n; t++) {
-        if (!(Object.is(col[t], tail.get(name)![t]))) assert.fail(`${name} row ${t}`);
-      }
-      for (let t = 0; t < from; t++) {
-        if (!(Number.isNaN(tail.get(name)![t]))) assert.fail(`${name} ${t}`);
-      }
-    }
-  }
+  assertFromMatches(fibonacci, S, [S.n - 1, S.n - 37], 0);
 });
 
 Deno.test("fibonacci on flat prices: levels equal the price, distances NaN, never ±Infinity", () => {

@@ -1,44 +1,19 @@
 import assert from "node:assert/strict";
 import { lags } from "../../lib/features/lags.ts";
-import type { FeatureFamily, PairSeries } from "../../lib/features/_types.ts";
 import { buildPair } from "../../lib/data/build.ts";
 import { gapFill } from "../../lib/data/gapFill.ts";
 import { seriesFromFrames } from "../../lib/features/series.ts";
 import { realBars } from "../_helpers.ts";
-import { fixture, perturbAfter } from "./_fixture.ts";
+import {
+  assertCausal,
+  assertFromMatches,
+  fixture,
+  flatSeries,
+  runFamily as run,
+} from "./_fixture.ts";
 
 const { series } = fixture({ pairs: ["eurusd", "usdjpy"] });
 const S = series.get("eurusd")!;
-
-/** Runs a family, refusing duplicate columns. */
-function run(fam: FeatureFamily, s: PairSeries, from = 0): Map<string, Float64Array> {
-  const cols = new Map<string, Float64Array>();
-  fam.compute(s, { from }, (name) => {
-    if (cols.has(name)) assert.fail(`duplicate column ${name}`);
-    const a = new Float64Array(s.n).fill(NaN);
-    cols.set(name, a);
-    return a;
-  });
-  return cols;
-}
-
-/** A flat market: every price 100, volume 0, BQX 0 once defined. */
-function flatSeries(n: number): PairSeries {
-  const c = new Float64Array(n).fill(100), bqx = new Float64Array(n).fill(0).fill(NaN, 0, 15);
-  return {
-    pair: "eurusd",
-    n,
-    ts: Float64Array.from({ length: n }, (_, i) => i * 60_000),
-    open: c,
-    high: c,
-    low: c,
-    close: c,
-    volume: new Float64Array(n),
-    filled: new Uint8Array(n),
-    bqx,
-    bqxW: { 15: bqx },
-  };
-}
 
 Deno.test("lags computes hand-checked values: lag 1 is the previous row", () => {
   const s = flatSeries(20);
@@ -91,31 +66,11 @@ Deno.test("lags columns equal specs(), once each, finite or NaN, first defined a
 });
 
 Deno.test("lags is causal: perturbing rows after a cut leaves rows <= cut bit-identical", () => {
-  const base = run(lags, S);
-  for (const cut of [70, 1777, 4321, S.n - 2]) {
-    const p = run(lags, perturbAfter(S, S.ts[cut], cut));
-    for (const [name, col] of base) {
-      const q = p.get(name)!;
-      for (let t = 0; t <= cut; t++) {
-        if (!Object.is(col[t], q[t])) assert.fail(`${name} row ${t} cut ${cut}`);
-      }
-    }
-  }
+  assertCausal(lags, S, [70, 1777, 4321, S.n - 2]);
 });
 
 Deno.test("lags from = n − 1 (and n − 37) reproduces the batch rows exactly", () => {
-  const full = run(lags, S);
-  for (const from of [S.n - 1, S.n - 37]) {
-    const tail = run(lags, S, from);
-    for (const [name, col] of full) {
-      for (let t = from; t < S.n; t++) {
-        if (!(Object.is(col[t], tail.get(name)![t]))) assert.fail(`${name} row ${t}`);
-      }
-      for (let t = 0; t < from; t++) {
-        if (!(Number.isNaN(tail.get(name)![t]))) assert.fail(`${name} ${t}`);
-      }
-    }
-  }
+  assertFromMatches(lags, S, [S.n - 1, S.n - 37], 0);
 });
 
 Deno.test("lags on flat prices: levels repeat, returns are 0, never ±Infinity", () => {
