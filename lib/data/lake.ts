@@ -194,9 +194,14 @@ export function writePartitions(
   const { params = {}, contentHash } = options;
   if (table in TABLES) checkColumns(table as TableName, frame);
   const cols = table in TABLES ? [...TABLES[table as TableName]] : frame.columns;
-  const sorted = frame.select(...cols).sort("ts_utc");
-  if (sorted.height === 0) return [];
-  const ms = sorted.getColumn("ts_utc").cast(pl.Float64).toTypedArray() as Float64Array;
+  if (frame.height === 0) return [];
+  // sort only when needed: re-sorting an already sorted wide frame copies every column
+  const selected = frame.select(...cols);
+  let ms = selected.getColumn("ts_utc").cast(pl.Float64).toTypedArray() as Float64Array;
+  let ordered = true;
+  for (let i = 1; i < ms.length && ordered; i++) ordered = ms[i - 1] <= ms[i];
+  const sorted = ordered ? selected : selected.sort("ts_utc");
+  if (!ordered) ms = sorted.getColumn("ts_utc").cast(pl.Float64).toTypedArray() as Float64Array;
   const bounds = monthBounds(ms);
 
   // Encode straight to temp files beside the partitions (polars writes a file path several times

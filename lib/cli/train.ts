@@ -1,0 +1,66 @@
+/**
+ * `deno task train`: one versioned training / evaluation run ({@linkcode trainRun}) on the lake —
+ * models and baselines per horizon on the test segment, written to `reports/runs/<id>/`.
+ *
+ * Flags: `--models ridge,gbdt --pairs eurusd,gbpusd|all --horizons 15,60 --lake data/lake
+ * --seed 7 --runs reports/runs --features a,b,c --rounds 200 --depth 6 --early-stopping 20
+ * --months 2024-01,2024-02 --quiet`.
+ * @module
+ */
+import { resolvePairs } from "../data/pairs.ts";
+import { openStore } from "../data/store.ts";
+import { formatRunTable, trainRun } from "../eval/run.ts";
+import { intFlag, main, parseFlags } from "./_args.ts";
+
+const list = (s: string | undefined) => s?.split(",").map((x) => x.trim()).filter(Boolean);
+
+if (import.meta.main) {
+  await main(async () => {
+    const f = parseFlags({
+      models: "string",
+      pairs: "string",
+      horizons: "string",
+      lake: "string",
+      seed: "string",
+      runs: "string",
+      features: "string",
+      rounds: "string",
+      depth: "string",
+      "early-stopping": "string",
+      months: "string",
+      quiet: "boolean",
+    });
+    const horizons = (list(f.horizons) ?? ["15"]).map((h) => intFlag("horizons", h, 15));
+    const store = await openStore({ store: "lake", lake: f.lake ?? "data/lake" });
+    try {
+      const s = await trainRun(store, {
+        models: list(f.models) ?? ["ridge", "gbdt"],
+        pairs: f.pairs && f.pairs !== "all" ? resolvePairs(f.pairs) : undefined,
+        horizons,
+        seed: intFlag("seed", f.seed, 7),
+        runsDir: f.runs ?? "reports/runs",
+        features: list(f.features),
+        months: list(f.months),
+        gbdt: {
+          rounds: intFlag("rounds", f.rounds, 200),
+          maxDepth: intFlag("depth", f.depth, 6),
+          earlyStoppingRounds: intFlag("early-stopping", f["early-stopping"], 20),
+        },
+        silent: f.quiet ?? false,
+      });
+      const seg = s.segments;
+      console.log(
+        `run ${s.id}: ${
+          (s.config.pairs as string[]).join(",")
+        }, ${s.config.featureCount} features, ` +
+          `test ${seg.test.startIso} .. ${seg.test.endIso} (${seg.test.rows} rows), ${
+            s.seconds.toFixed(1)
+          } s`,
+      );
+      console.log(formatRunTable(s.rows));
+      console.log(`run dir: ${s.dir}`);
+    } finally {
+      await store.close();
+    }
+  });
+}
