@@ -53,6 +53,17 @@ function scratch(k: number, n: number): Float64Array {
   return scratchPool[k];
 }
 
+const specCache = new WeakMap<FeatureFamily, Map<string, FeatureSpec[]>>();
+/** A family's specs for a pair and set of present pairs, built once (the live path asks every minute). */
+function specsOf(fam: FeatureFamily, pair: string, present: readonly string[]): FeatureSpec[] {
+  let m = specCache.get(fam);
+  if (!m) specCache.set(fam, m = new Map());
+  const key = `${pair}|${present.join(",")}`;
+  let s = m.get(key);
+  if (!s) m.set(key, s = fam.specs(pair, present));
+  return s;
+}
+
 /** Compute every family for one pair. Throws naming the family when it breaks its contract. */
 export function computePair(series: PairSeries, options: ComputeOptions): PairFeatures {
   const { families, market, from = 0, keep = "all" } = options;
@@ -65,7 +76,7 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
   const seconds: Record<string, number> = {};
   for (const fam of families) {
     const t0 = performance.now();
-    const famSpecs = fam.specs(series.pair, present);
+    const famSpecs = specsOf(fam, series.pair, present);
     const written = new Map<string, Float64Array>();
     fam.compute(series, { from, market }, (name) => {
       if (written.has(name)) throw new Error(`Family ${fam.name} wrote column ${name} twice`);
