@@ -7,7 +7,8 @@
  * Per horizon h (target `target_h`):
  * - rows: those with a non-null `target_h` in each segment ({@linkcode usableRows});
  * - ridge: a {@linkcode Scaler} fit on train rows only, then {@linkcode RidgeModel} with a λ grid
- *   chosen on valid; gbdt: {@linkcode GbdtModel} on raw features with early stopping on valid;
+ *   chosen on valid; gbdt: {@linkcode GbdtModel} on raw features with early stopping on valid; mlp:
+ *   {@linkcode MlpModel} (standardizes on train itself; 10 epochs, early stopping on valid);
  * - baselines: zero change = `w{h}_bqx_return(t)` read from the `bqx` table and joined on the
  *   dataset's (pair, ts); train mean; ridge AR on the target's own causal lags (per pair, lags in
  *   rows of the pair's block, λ on valid);
@@ -38,13 +39,17 @@ import { Scaler } from "../dataset/scaler.ts";
 import type { Matrix, Model } from "../models/base.ts";
 import { RidgeModel } from "../models/ridge.ts";
 import { GbdtModel } from "../models/gbdt/mod.ts";
+import { MlpModel } from "../models/mlp.ts";
+
+/** MLP settings for runs (the model's own defaults, fewer epochs; early stopping on valid). */
+export const MLP_RUN_DEFAULTS = { epochs: 10, earlyStoppingPatience: 3 };
 import { metrics } from "./metrics.ts";
 import { ridgeAR, trainMean } from "./baselines.ts";
 import { dieboldMariano } from "./dieboldMariano.ts";
 import { backtest } from "./backtest.ts";
 
 /** Model names understood by {@linkcode trainRun}. */
-export const RUN_MODELS = ["ridge", "gbdt"] as const;
+export const RUN_MODELS = ["ridge", "gbdt", "mlp"] as const;
 /** Baseline names, in report order. */
 export const BASELINES = ["zero_change", "train_mean", "ridge_ar"] as const;
 
@@ -270,7 +275,7 @@ interface Forecasts {
  */
 export async function trainRun(store: Store, options: TrainRunOptions = {}): Promise<RunSummary> {
   const t0 = performance.now();
-  const models = [...(options.models ?? RUN_MODELS)];
+  const models = [...(options.models ?? ["ridge", "gbdt"])];
   for (const m of models) {
     if (!(RUN_MODELS as readonly string[]).includes(m)) {
       throw new RangeError(`Unknown model "${m}": expected one of ${RUN_MODELS.join(", ")}`);
@@ -380,7 +385,9 @@ export async function trainRun(store: Store, options: TrainRunOptions = {}): Pro
         const x = name === "ridge" ? xScaled! : ds.x;
         const model: Model = name === "ridge"
           ? new RidgeModel({ lambdas, seed })
-          : new GbdtModel(gbdtCfg);
+          : name === "gbdt"
+          ? new GbdtModel(gbdtCfg)
+          : new MlpModel({ ...MLP_RUN_DEFAULTS, seed, verbose: !options.silent });
         const valid = va.length ? { x: rowsOf(x, va), y: { y: yVa } } : undefined;
         const rep = await model.fit(rowsOf(x, tr), { y: yTr }, valid);
         const pred = Float64Array.from(model.predict(rowsOf(x, te)));
