@@ -94,6 +94,13 @@ export interface FamilyContext {
   from: number;
   /** The aligned market (cross-sectional families), when the build has one. */
   market?: Market;
+  /**
+   * Scratchpad shared by the families of one compute call for one pair (fresh per call): a family
+   * may publish intermediate series another family would otherwise recompute identically (the
+   * regression family's fitted terms, reused by term covariance). Entries must be values the
+   * publisher computed for exactly the rows the reader needs; readers fall back to computing.
+   */
+  shared?: Map<string, unknown>;
 }
 
 /** Allocates (NaN-filled, length n) and registers the output column `name`. */

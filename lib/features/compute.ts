@@ -46,6 +46,13 @@ export interface PairFeatures {
   seconds: Record<string, number>;
 }
 
+/**
+ * Live path: rows before `from` that are reset too. Families may read back a few rows of their own
+ * columns before `from` (regression's 60-row residual statistics over 64-aligned fits: ≤ 123 rows);
+ * a row a kernel skips (window too short or holding NaN) must read NaN there, not a stale value.
+ */
+const LIVE_BACKFILL = 128;
+
 const scratchPool: Float64Array[] = [];
 /** The k-th reusable column of length n (reallocated when n changes). */
 function scratch(k: number, n: number): Float64Array {
@@ -74,16 +81,17 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
   const columns: Float32Array[] = [];
   const infinities: number[] = [];
   const seconds: Record<string, number> = {};
+  const shared = new Map<string, unknown>();
   for (const fam of families) {
     const t0 = performance.now();
     const famSpecs = specsOf(fam, series.pair, present);
     const written = new Map<string, Float64Array>();
-    fam.compute(series, { from, market }, (name) => {
+    fam.compute(series, { from, market, shared }, (name) => {
       if (written.has(name)) throw new Error(`Family ${fam.name} wrote column ${name} twice`);
-      // Batch: a fresh NaN-filled column. Live ("last"): rows before `from` are never written or
-      // read, so columns reuse scratch arrays and only the rows from `from` on are reset.
+      // Batch: a fresh NaN-filled column. Live ("last"): columns reuse scratch arrays and only the
+      // rows from `from − LIVE_BACKFILL` on are reset (earlier rows are never read).
       const a = keep === "all" ? new Float64Array(series.n).fill(NaN) : scratch(slot++, series.n);
-      if (keep !== "all") a.fill(NaN, from);
+      if (keep !== "all") a.fill(NaN, Math.max(0, from - LIVE_BACKFILL));
       written.set(name, a);
       return a;
     });

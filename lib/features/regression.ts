@@ -188,7 +188,13 @@ function rollingMeanStdZ(
   }
 }
 
-function computeOf(v: RegSource, s: PairSeries, from: number, out: Sink): void {
+function computeOf(
+  v: RegSource,
+  s: PairSeries,
+  from: number,
+  out: Sink,
+  shared?: Map<string, unknown>,
+): void {
   const n = s.n, y = v.get(s);
   // the residual statistics read the last 60 residuals: fit from 59 rows before where they start
   const fitFrom = rollStart(from, RESID_W) - (RESID_W - 1);
@@ -216,6 +222,12 @@ function computeOf(v: RegSource, s: PairSeries, from: number, out: Sink): void {
       apex: c.apex,
     });
     rollingMeanStdZ(c.residual, RESID_W, from, c.residual_mean, c.residual_std, c.residual_z);
+    // publish the fitted terms (rows fitFrom..n−1) for the term-covariance family
+    shared?.set(termsKey(v.domain, w, fitFrom), {
+      quad: c.quadratic_term,
+      lin: c.linear_term,
+      cons: c.constant_term,
+    });
   });
   REG_WINDOWS.forEach((_w, i) => {
     const c = cols[i], g = cols[nextIndex(i)];
@@ -232,11 +244,16 @@ function computeOf(v: RegSource, s: PairSeries, from: number, out: Sink): void {
   });
 }
 
+/** Key of the fitted terms a regression window publishes in `ctx.shared`. */
+export function termsKey(domain: string, w: number, fitFrom: number): string {
+  return `quadfit:${domain}:${w}:${fitFrom}`;
+}
+
 /** The regression family: 90 idx + 90 bqx columns (SPEC §5). */
 export const regression: FeatureFamily = {
   name: "regression",
   specs: () => REG_SOURCES.flatMap(specsOf),
   compute(series, ctx, out) {
-    for (const v of REG_SOURCES) computeOf(v, series, ctx.from, out);
+    for (const v of REG_SOURCES) computeOf(v, series, ctx.from, out, ctx.shared);
   },
 };

@@ -40,6 +40,7 @@
 import type { FeatureFamily, FeatureSpec, PairSeries, Sink } from "./_types.ts";
 import { REANCHOR } from "./_kernels.ts";
 import { REG_SOURCES, REG_WINDOWS, type RegSource, rollingQuadFit, rollStart } from "./_quadFit.ts";
+import { termsKey } from "./regression.ts";
 
 /** Rows of the rolling covariances. */
 const COV_W = 60;
@@ -159,7 +160,14 @@ function rollingCovs(
   }
 }
 
-function computeOf(v: RegSource, s: PairSeries, from: number, out: Sink, scratch: Scratch): void {
+function computeOf(
+  v: RegSource,
+  s: PairSeries,
+  from: number,
+  out: Sink,
+  scratch: Scratch,
+  shared?: Map<string, unknown>,
+): void {
   const y = v.get(s);
   // open every column in specs() order
   const win = REG_WINDOWS.map((w) =>
@@ -170,17 +178,27 @@ function computeOf(v: RegSource, s: PairSeries, from: number, out: Sink, scratch
   );
   // the covariances read the last 60 term values: fit from 59 rows before where they start
   const fitFrom = rollStart(from, COV_W) - (COV_W - 1);
-  let { quad, lin, prevLin, cons } = scratch;
+  let { lin, prevLin } = scratch;
+  const { quad, cons } = scratch;
+  let before: Float64Array | undefined; // previous window's linear term
   REG_WINDOWS.forEach((w, i) => {
-    quad.fill(NaN);
-    lin.fill(NaN);
-    cons.fill(NaN);
-    // the regression family's terms, from the same kernel
-    rollingQuadFit(y, w, fitFrom, { quadTerm: quad, linTerm: lin, a0: cons });
+    // the regression family's terms: published by it when it ran in the same call (same kernel,
+    // same rows, so identical values), else fitted here with the same kernel
+    let t = shared?.get(termsKey(v.domain, w, fitFrom)) as
+      | { quad: Float64Array; lin: Float64Array; cons: Float64Array }
+      | undefined;
+    if (!t) {
+      quad.fill(NaN);
+      lin.fill(NaN);
+      cons.fill(NaN);
+      rollingQuadFit(y, w, fitFrom, { quadTerm: quad, linTerm: lin, a0: cons });
+      t = { quad, lin, cons };
+      [prevLin, lin] = [lin, prevLin]; // keep this window's linear term for the next cross term
+    }
     const [ql, qc, lc] = win[i];
-    rollingCovs(COV_W, from, quad, lin, ql, cons, qc, lc);
-    if (i > 0) rollingCovs(COV_W, from, prevLin, lin, cross[i - 1]);
-    [prevLin, lin] = [lin, prevLin];
+    rollingCovs(COV_W, from, t.quad, t.lin, ql, t.cons, qc, lc);
+    if (before) rollingCovs(COV_W, from, before, t.lin, cross[i - 1]);
+    before = t.lin;
   });
   scratch.lin = lin;
   scratch.prevLin = prevLin;
@@ -201,6 +219,6 @@ export const termCovariance: FeatureFamily = {
   compute(series, ctx, out) {
     const nan = () => new Float64Array(series.n);
     const scratch: Scratch = { quad: nan(), lin: nan(), prevLin: nan(), cons: nan() };
-    for (const v of REG_SOURCES) computeOf(v, series, ctx.from, out, scratch);
+    for (const v of REG_SOURCES) computeOf(v, series, ctx.from, out, scratch, ctx.shared);
   },
 };

@@ -1,3 +1,5 @@
+import { regression } from "../../lib/features/regression.ts";
+import { computePair } from "../../lib/features/compute.ts";
 import assert from "node:assert/strict";
 import { REG_WINDOWS, rollingQuadFit } from "../../lib/features/_quadFit.ts";
 import { termCovariance } from "../../lib/features/termCovariance.ts";
@@ -206,4 +208,23 @@ Deno.test("termCovariance on flat prices and zero volume gives finite values or 
   }
   assert.equal(cols.get("idx_tcov_60_lin_const")![700], 0);
   assert.equal(cols.get("bqx_tcov_lin_390_630")![799], 0);
+});
+
+Deno.test("termCovariance reusing the regression family's published terms is bit-identical to fitting its own", () => {
+  const { series: all } = fixture({ pairs: ["eurusd", "usdjpy"] });
+  const s = all.get("eurusd")!;
+  for (const from of [0, s.n - 1]) {
+    const alone = computePair(s, { families: [termCovariance], from });
+    const both = computePair(s, { families: [regression, termCovariance], from });
+    const off = both.specs.findIndex((x) => x.family === "termCovariance");
+    alone.specs.forEach((spec, j) => {
+      assert.equal(both.specs[off + j].name, spec.name);
+      const a = alone.columns[j], b = both.columns[off + j];
+      for (let i = from; i < s.n; i++) {
+        if (!Object.is(a[i], b[i])) {
+          assert.fail(`${spec.name} row ${i} from ${from}: ${b[i]} vs ${a[i]}`);
+        }
+      }
+    });
+  }
 });
