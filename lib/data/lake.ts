@@ -204,30 +204,70 @@ export function writePartitions(
   if (!ordered) ms = sorted.getColumn("ts_utc").cast(pl.Float64).toTypedArray() as Float64Array;
   const bounds = monthBounds(ms);
 
-  // Encode straight to temp files beside the partitions (polars writes a file path several times
-  // faster than it fills a JS buffer) and hash them, outside the lock; compare and commit under it.
   if (contentHash !== undefined && bounds.length !== 1) {
     throw new RangeError(
       `Invalid contentHash: the frame spans ${bounds.length} months, expected one`,
     );
   }
+  // polars writes a file path several times faster than it fills a JS buffer
+  return commitMonths(
+    root,
+    table,
+    pair,
+    bounds.map(([month, a, b]) => ({
+      month,
+      rows: b - a,
+      firstMs: ms[a],
+      lastMs: ms[b - 1],
+      contentHash,
+      encode: (path: string) => sorted.slice(a, b - a).writeParquet(path, { compression: "lz4" }),
+    })),
+    params,
+  );
+}
+
+/** One month to store: its rows' span and a function that writes the Parquet file to a path. */
+export interface MonthPart {
+  month: string;
+  rows: number;
+  firstMs: number;
+  lastMs: number;
+  /** Write the partition file to `path` (a temp file beside the final one). */
+  encode: (path: string) => void;
+  /** Caller's hash of the raw data (idempotency key); when absent the file's SHA-256 is used. */
+  contentHash?: string;
+}
+
+/**
+ * Store month partitions: encode each to a temp file and hash it outside the lock (the expensive
+ * part; a part whose `contentHash` matches the manifest is not even encoded), then, under the
+ * manifest lock, keep identical partitions, fsync + rename the others and update the manifest.
+ */
+export function commitMonths(
+  root: string,
+  table: string,
+  pair: string,
+  parts: readonly MonthPart[],
+  params: Record<string, unknown> = {},
+): WriteResult[] {
   const stored = (month: string) =>
     readManifest(root).partitions.find((p) =>
       p.table === table && p.pair === pair && p.month === month
     );
-  const encoded = bounds.map(([month, a, b]) => {
-    const rel = partitionPath(table, pair, month);
-    if (contentHash !== undefined && stored(month)?.sha256 === contentHash) {
-      return { month, a, b, rel, tmp: "", hash: contentHash }; // unchanged: skip encoding
+  const encoded = parts.map((part) => {
+    const rel = partitionPath(table, pair, part.month);
+    if (part.contentHash !== undefined && stored(part.month)?.sha256 === part.contentHash) {
+      return { part, rel, tmp: "", hash: part.contentHash }; // unchanged: skip encoding
     }
     const tmp = tempPathFor(`${root}/${rel}`);
-    sorted.slice(a, b - a).writeParquet(tmp, { compression: "lz4" });
-    return { month, a, b, rel, tmp, hash: contentHash ?? sha256(Deno.readFileSync(tmp)) };
+    part.encode(tmp);
+    return { part, rel, tmp, hash: part.contentHash ?? sha256(Deno.readFileSync(tmp)) };
   });
   return withManifestLock(root, () => {
     const manifest = readManifest(root);
     const results: WriteResult[] = [];
-    for (const { month, a, b, rel, tmp, hash } of encoded) {
+    for (const { part, rel, tmp, hash } of encoded) {
+      const { month, rows } = part;
       const idx = manifest.partitions.findIndex((p) =>
         p.table === table && p.pair === pair && p.month === month
       );
@@ -238,13 +278,13 @@ export function writePartitions(
       } catch { /* not there */ }
       if (prev && prev.sha256 === hash && exists) {
         if (tmp) Deno.removeSync(tmp);
-        results.push({ month, rows: b - a, status: "unchanged" });
+        results.push({ month, rows, status: "unchanged" });
         continue;
       }
       if (!tmp) {
         // the manifest matched before encoding but the file vanished meanwhile: encode now
         const t2 = tempPathFor(`${root}/${rel}`);
-        sorted.slice(a, b - a).writeParquet(t2, { compression: "lz4" });
+        part.encode(t2);
         commitTemp(t2, `${root}/${rel}`);
       } else commitTemp(tmp, `${root}/${rel}`);
       const entry: PartitionEntry = {
@@ -252,17 +292,17 @@ export function writePartitions(
         pair,
         month,
         path: rel,
-        rows: b - a,
+        rows,
         sha256: hash,
-        ...(contentHash !== undefined ? { hash_of: "data" as const } : {}),
-        first: new Date(ms[a]).toISOString(),
-        last: new Date(ms[b - 1]).toISOString(),
+        ...(part.contentHash !== undefined ? { hash_of: "data" as const } : {}),
+        first: new Date(part.firstMs).toISOString(),
+        last: new Date(part.lastMs).toISOString(),
         params,
         written_at: new Date().toISOString(),
       };
       if (idx >= 0) manifest.partitions[idx] = entry;
       else manifest.partitions.push(entry);
-      results.push({ month, rows: b - a, status: "written" });
+      results.push({ month, rows, status: "written" });
     }
     if (results.some((r) => r.status === "written")) writeManifest(root, manifest);
     return results;
