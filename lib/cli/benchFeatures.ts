@@ -11,11 +11,10 @@ import { build } from "../data/build.ts";
 import { resolvePairs } from "../data/pairs.ts";
 import { LakeStore } from "../data/store.ts";
 import { synthToStore } from "../data/synthToStore.ts";
-import { buildFeatures, loadSeries } from "../features/build.ts";
+import { loadSeries } from "../features/build.ts";
 import { liveFeatures } from "../features/live.ts";
 import { FAMILIES } from "../features/registry.ts";
 import { main, parseFlags } from "./_args.ts";
-import { peakRssMiB, resetPeakRss } from "./bench.ts";
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -40,31 +39,26 @@ if (import.meta.main) {
         `prepared ${s.rows.toLocaleString("en-US")} bars (synth ${s.seconds.toFixed(1)} s)`,
       );
 
-      resetPeakRss();
-      const t0 = performance.now();
-      const reps = await buildFeatures(lake, { silent });
-      const wall = (performance.now() - t0) / 1e3;
-      const rows = reps.reduce((a, r) => a + r.rows, 0);
-      const feats = reps[0].features;
-      const compute = reps.reduce((a, r) => a + r.seconds.compute, 0);
-      const write = reps.reduce((a, r) => a + r.seconds.write, 0);
-      console.log(
-        `feature build: ${rows.toLocaleString("en-US")} rows × ${feats} features = ${
-          (rows * feats / 1e9).toFixed(2)
-        }G cells in ${wall.toFixed(1)} s → ${(rows * feats / wall / 1e6).toFixed(0)}M cells/s; ` +
-          `peak RSS ${(peakRssMiB() / 1024).toFixed(2)} GiB (this process; workers share it) ` +
-          `[worker time: compute ${compute.toFixed(1)} s, write ${write.toFixed(1)} s]`,
-      );
-      const fam: Record<string, number> = {};
-      for (const r of reps) {
-        for (const [k, v] of Object.entries(r.familySeconds)) fam[k] = (fam[k] ?? 0) + v;
-      }
-      console.log(
-        "  compute by family (s): " +
-          Object.entries(fam).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(1)}`)
-            .join(", "),
-      );
-
+      // The feature build runs as its own process (`deno task features`), as a user runs it, so its
+      // peak RSS is the build's alone (not this process's synth/build leftovers).
+      const child = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--v8-flags=--expose-gc",
+          new URL("./features.ts", import.meta.url).pathname,
+          "--lake",
+          `${dir}/lake`,
+          "--reports",
+          `${dir}/reports`,
+        ],
+        env: { BQX_QUIET: "1" },
+        stdout: "piped",
+        stderr: "inherit",
+      }).output();
+      const text = new TextDecoder().decode(child.stdout);
+      if (!child.success) throw new Error(`Feature build failed:\n${text}`);
+      for (const line of text.trim().split("\n")) console.log(`  ${line}`);
       // live path: all pairs' history loaded once, then one call per "new minute"
       const history = [];
       for (const p of pairs) history.push(await loadSeries(lake, p));

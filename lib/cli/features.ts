@@ -15,6 +15,7 @@ import { buildFeatures, mergeQuality } from "../features/build.ts";
 import { summarizeFeatureQuality, writeFeatureQuality } from "../features/quality.ts";
 import { catalog } from "../features/registry.ts";
 import { main, parseFlags } from "./_args.ts";
+import { peakRssMiB } from "./bench.ts";
 
 /** Run the feature build on a store and print/write its report. */
 export async function runFeatureBuild(
@@ -43,6 +44,21 @@ export async function runFeatureBuild(
       }M cells/s); partitions written ${reps.reduce((s, r) => s + r.written, 0)}, unchanged ${
         reps.reduce((s, r) => s + r.unchanged, 0)
       }`,
+    );
+    const sum = (k: "compute" | "write") => reps.reduce((a, r) => a + r.seconds[k], 0);
+    const fam: Record<string, number> = {};
+    for (const r of reps) {
+      for (const [k, v] of Object.entries(r.familySeconds)) fam[k] = (fam[k] ?? 0) + v;
+    }
+    console.log(
+      `worker time: compute ${sum("compute").toFixed(1)} s, write ${
+        sum("write").toFixed(1)
+      } s; by family: ` +
+        Object.entries(fam).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(1)}`)
+          .join(", "),
+    );
+    console.log(
+      `peak RSS ${(peakRssMiB() / 1024).toFixed(2)} GiB (VmHWM of this process, workers included)`,
     );
     console.log(
       `quality: mean null ${
