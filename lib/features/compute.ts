@@ -53,6 +53,10 @@ export interface PairFeatures {
  */
 const LIVE_BACKFILL = 128;
 
+/** Series at least this long collect garbage after every family (see computePair). */
+const GC_EVERY_FAMILY_ROWS = 100_000;
+const gc = (globalThis as { gc?: () => void }).gc;
+
 const scratchPool: Float64Array[] = [];
 /** The k-th reusable column of length n (reallocated when n changes). */
 function scratch(k: number, n: number): Float64Array {
@@ -120,6 +124,10 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
       );
     }
     seconds[fam.name] = (performance.now() - t0) / 1e3;
+    // A family's Float64 columns (up to 180 × 8 bytes × n) are garbage once converted; on long
+    // series collect them now (when gc is exposed) instead of letting V8 pile up several families'
+    // worth before its external-memory heuristics kick in: this bounds the build's peak RSS.
+    if (keep === "all" && series.n >= GC_EVERY_FAMILY_ROWS) gc?.();
   }
   const seen = new Set<string>();
   for (const s of specs) {
