@@ -81,9 +81,14 @@ export function perturbAfter(s: PairSeries, tCut: number, seed = 1): PairSeries 
 }
 
 /** Runs a family, refusing duplicate columns. */
-export function runFamily(fam: FeatureFamily, s: PairSeries, from = 0): Map<string, Float64Array> {
-  const cols = new Map<string, Float64Array>();
-  fam.compute(s, { from }, (name) => {
+export function runFamily(
+  fam: FeatureFamily,
+  s: PairSeries,
+  from = 0,
+  market?: Market,
+): Map<string, Float64Array> {
+  const cols = new Map<string, Float64Array>(); // insertion order = write order
+  fam.compute(s, { from, market }, (name) => {
     if (cols.has(name)) assert.fail(`duplicate column ${name}`);
     const a = new Float64Array(s.n).fill(NaN);
     cols.set(name, a);
@@ -118,17 +123,38 @@ export function flatSeries(n: number): PairSeries {
 }
 
 /** Every column at rows <= cut is bit-identical after perturbAfter(s, ts[cut]) (own-pair families). */
-export function assertCausal(fam: FeatureFamily, s: PairSeries, cuts: number[]): void {
+export function assertCausal(
+  fam: FeatureFamily,
+  s: PairSeries,
+  cuts: number[],
+  options: { offsetMs?: number; requireMove?: boolean } = {},
+): void {
+  const { offsetMs = 0, requireMove = false } = options;
   const base = runFamily(fam, s);
-  for (const cut of cuts) {
-    const p = runFamily(fam, perturbAfter(s, s.ts[cut], cut));
+  for (const i of cuts) {
+    // the cut may fall between rows (offsetMs), e.g. inside a 5- or 15-minute bucket
+    const cut = s.ts[i] + offsetMs;
+    const p = runFamily(fam, perturbAfter(s, cut, i));
+    let last = 0;
+    while (last < s.n && s.ts[last] <= cut) last++;
+    let moved = false;
     for (const [name, col] of base) {
       const q = p.get(name)!;
-      for (let t = 0; t <= cut; t++) {
-        if (!Object.is(col[t], q[t])) assert.fail(`${name} row ${t} cut ${cut}`);
+      for (let t = 0; t < last; t++) {
+        if (!Object.is(col[t], q[t])) {
+          assert.fail(`${name} row ${t} <= cut ${i}: ${col[t]} → ${q[t]}`);
+        }
       }
+      moved ||= !Object.is(col[s.n - 1], q[s.n - 1]);
     }
+    if (requireMove) assert.ok(moved, `the perturbation after cut ${i} shows in the last row`);
   }
+}
+
+/** a ≈ b within tol relative (floor 1e-3), or both NaN. */
+export function near(a: number, b: number, tol: number, msg: string): void {
+  if (Number.isNaN(b)) return assert.ok(Number.isNaN(a), `${msg}: ${a} vs NaN`);
+  assert.ok(Math.abs(a - b) <= tol * Math.max(1e-3, Math.abs(b)), `${msg}: ${a} vs ${b}`);
 }
 
 /**

@@ -13,21 +13,14 @@ import {
 import type { Market, PairSeries } from "../../lib/features/_types.ts";
 import { buildMarket } from "../../lib/features/market.ts";
 import { rng } from "../_helpers.ts";
-import { fixture, perturbAfter } from "./_fixture.ts";
+import { fixture, perturbAfter, runFamily } from "./_fixture.ts";
 
 const MAJORS = ["eurusd", "gbpusd", "usdjpy", "usdchf", "usdcad", "audusd"];
 
-/** Run the family, recording the order of written columns. */
+/** Run the family; `order` = the columns in write order. */
 function run(s: PairSeries, market: Market | undefined, from = 0) {
-  const cols = new Map<string, Float64Array>();
-  const order: string[] = [];
-  correlation.compute(s, { from, market }, (name) => {
-    const a = new Float64Array(s.n).fill(NaN);
-    cols.set(name, a);
-    order.push(name);
-    return a;
-  });
-  return { cols, order };
+  const cols = runFamily(correlation, s, from, market);
+  return { cols, order: [...cols.keys()] };
 }
 
 // --- brute-force references -----------------------------------------------------------------

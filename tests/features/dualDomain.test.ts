@@ -2,18 +2,12 @@ import assert from "node:assert/strict";
 import { dualDomain } from "../../lib/features/dualDomain.ts";
 import type { PairSeries } from "../../lib/features/_types.ts";
 import { rng } from "../_helpers.ts";
-import { fixture, perturbAfter } from "./_fixture.ts";
+import { fixture, perturbAfter, runFamily } from "./_fixture.ts";
 
+/** Run the family; `order` = the columns in write order. */
 function run(s: PairSeries, from = 0) {
-  const cols = new Map<string, Float64Array>();
-  const order: string[] = [];
-  dualDomain.compute(s, { from }, (name) => {
-    const a = new Float64Array(s.n).fill(NaN);
-    cols.set(name, a);
-    order.push(name);
-    return a;
-  });
-  return { cols, order };
+  const cols = runFamily(dualDomain, s, from);
+  return { cols, order: [...cols.keys()] };
 }
 
 // --- brute-force references (direct loops over explicit windows) ----------------------------

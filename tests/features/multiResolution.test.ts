@@ -1,27 +1,10 @@
 import assert from "node:assert/strict";
-import type { FeatureFamily, PairSeries } from "../../lib/features/_types.ts";
+import type { PairSeries } from "../../lib/features/_types.ts";
 import { multiResolution } from "../../lib/features/multiResolution.ts";
 import { sliceSeries } from "../../lib/features/series.ts";
-import { fixture, perturbAfter } from "./_fixture.ts";
+import { fixture, near, perturbAfter, runFamily as run } from "./_fixture.ts";
 
 const MIN = 60_000;
-
-/** Run a family and collect its columns in write order (a name written twice fails). */
-function run(fam: FeatureFamily, s: PairSeries, from = 0): Map<string, Float64Array> {
-  const cols = new Map<string, Float64Array>();
-  fam.compute(s, { from }, (name) => {
-    assert.ok(!cols.has(name), `${name} written twice`);
-    const a = new Float64Array(s.n).fill(NaN);
-    cols.set(name, a);
-    return a;
-  });
-  return cols;
-}
-
-function near(a: number, b: number, tol: number, msg: string) {
-  if (Number.isNaN(b)) return assert.ok(Number.isNaN(a), `${msg}: ${a} vs NaN`);
-  assert.ok(Math.abs(a - b) <= tol * Math.max(1e-3, Math.abs(b)), `${msg}: ${a} vs ${b}`);
-}
 
 /** A series from explicit minutes (offsets from 2024-01-01 00:00 UTC) and closes; OHLC around it. */
 function bars(minutes: number[], close: number[], spread = 0.01): PairSeries {

@@ -3,7 +3,7 @@ import { type QuadFit, REG_WINDOWS, rollingQuadFit } from "../../lib/features/_q
 import { regression } from "../../lib/features/regression.ts";
 import type { PairSeries } from "../../lib/features/_types.ts";
 import { sliceSeries } from "../../lib/features/series.ts";
-import { fixture, perturbAfter } from "./_fixture.ts";
+import { fixture, perturbAfter, runFamily } from "./_fixture.ts";
 
 // ---------------------------------------------------------------- independent references
 
@@ -117,16 +117,7 @@ function randomWalk(n: number, seed: number, level = 100, step = 0.02): Float64A
   return y;
 }
 
-function run(s: PairSeries, from = 0): Map<string, Float64Array> {
-  const cols = new Map<string, Float64Array>();
-  regression.compute(s, { from }, (name) => {
-    assert.ok(!cols.has(name), `column ${name} written twice`);
-    const a = new Float64Array(s.n).fill(NaN);
-    cols.set(name, a);
-    return a;
-  });
-  return cols;
-}
+const run = (s: PairSeries, from = 0) => runFamily(regression, s, from);
 
 /** |a − b| <= tol, or both NaN. */
 function close(a: number, b: number, tol: number, what: string): void {

@@ -5,7 +5,7 @@ import { REG_WINDOWS, rollingQuadFit } from "../../lib/features/_quadFit.ts";
 import { termCovariance } from "../../lib/features/termCovariance.ts";
 import type { PairSeries } from "../../lib/features/_types.ts";
 import { sliceSeries } from "../../lib/features/series.ts";
-import { fixture, perturbAfter } from "./_fixture.ts";
+import { fixture, perturbAfter, runFamily } from "./_fixture.ts";
 
 /** The three terms of a direct least-squares fit over rows t−w+1..t (null with a NaN). */
 function directTerms(y: Float64Array, t: number, w: number): [number, number, number] | null {
@@ -68,16 +68,7 @@ function directStd(x: Float64Array, t: number, w: number): number {
   return Math.sqrt(Math.max(0, directCov(x, x, t, w)));
 }
 
-function run(s: PairSeries, from = 0): Map<string, Float64Array> {
-  const cols = new Map<string, Float64Array>();
-  termCovariance.compute(s, { from }, (name) => {
-    assert.ok(!cols.has(name), `column ${name} written twice`);
-    const a = new Float64Array(s.n).fill(NaN);
-    cols.set(name, a);
-    return a;
-  });
-  return cols;
-}
+const run = (s: PairSeries, from = 0) => runFamily(termCovariance, s, from);
 
 function close(a: number, b: number, tol: number, what: string): void {
   if (Number.isNaN(b)) {

@@ -1,19 +1,7 @@
 import assert from "node:assert/strict";
-import type { FeatureFamily, PairSeries } from "../../lib/features/_types.ts";
+import type { PairSeries } from "../../lib/features/_types.ts";
 import { time } from "../../lib/features/time.ts";
-import { fixture, perturbAfter } from "./_fixture.ts";
-
-/** Run a family and collect its columns in write order (a name written twice fails). */
-function run(fam: FeatureFamily, s: PairSeries, from = 0): Map<string, Float64Array> {
-  const cols = new Map<string, Float64Array>();
-  fam.compute(s, { from }, (name) => {
-    assert.ok(!cols.has(name), `${name} written twice`);
-    const a = new Float64Array(s.n).fill(NaN);
-    cols.set(name, a);
-    return a;
-  });
-  return cols;
-}
+import { fixture, perturbAfter, runFamily as run } from "./_fixture.ts";
 
 /** The row of one UTC minute. */
 function at(y: number, mo: number, d: number, h: number, mi: number): Map<string, number> {
