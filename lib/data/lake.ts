@@ -250,10 +250,9 @@ export function commitMonths(
   parts: readonly MonthPart[],
   params: Record<string, unknown> = {},
 ): WriteResult[] {
-  const stored = (month: string) =>
-    readManifest(root).partitions.find((p) =>
-      p.table === table && p.pair === pair && p.month === month
-    );
+  // the pre-check reads the manifest once (the authoritative compare is repeated under the lock)
+  const before = readManifest(root).partitions.filter((p) => p.table === table && p.pair === pair);
+  const stored = (month: string) => before.find((p) => p.month === month);
   const encoded = parts.map((part) => {
     const rel = partitionPath(table, pair, part.month);
     if (part.contentHash !== undefined && stored(part.month)?.sha256 === part.contentHash) {
