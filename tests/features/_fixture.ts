@@ -183,3 +183,24 @@ export function assertFromMatches(
     }
   }
 }
+
+/**
+ * With one NaN close at row `at`, exactly the idx_ windows holding it (rows at..at+w−1, w = the
+ * column name's last number) are NaN; every other row is unchanged (to 1e-9 of the column scale).
+ */
+export function assertNaNWindows(fam: FeatureFamily, s: PairSeries, at: number): void {
+  const base = runFamily(fam, s);
+  const holed = { ...s, close: new Float64Array(s.close) };
+  holed.close[at] = NaN;
+  const c = runFamily(fam, holed);
+  for (const [name, col] of c) {
+    if (!name.startsWith("idx_")) continue;
+    const w = Number(name.split("_").at(-1)), ref = base.get(name)!, scale = scaleOf(ref);
+    for (let t = at - 100; t < at + 400; t++) {
+      const ok = t >= at && t < at + w
+        ? Number.isNaN(col[t])
+        : Math.abs(col[t] - ref[t]) <= 1e-9 * Math.max(1, scale);
+      if (!ok) assert.fail(`${name} row ${t}: ${col[t]} vs ${ref[t]}`);
+    }
+  }
+}

@@ -7,10 +7,10 @@ import { realBars } from "../_helpers.ts";
 import {
   assertCausal,
   assertFromMatches,
+  assertNaNWindows,
   fixture,
   flatSeries,
   runFamily as run,
-  scaleOf,
 } from "./_fixture.ts";
 
 const WINDOWS = [20, 50];
@@ -109,20 +109,7 @@ Deno.test("bollinger from = n − 1 (and n − 37) reproduces the batch rows", (
 });
 
 Deno.test("bollinger turns exactly the windows holding a NaN input into NaN", () => {
-  const base = run(bollinger, S);
-  const s = { ...S, close: new Float64Array(S.close) };
-  s.close[3000] = NaN;
-  const c = run(bollinger, s);
-  for (const [name, col] of c) {
-    if (!name.startsWith("idx_")) continue;
-    const w = Number(name.split("_").at(-1)), ref = base.get(name)!, scale = scaleOf(ref);
-    for (let t = 2900; t < 3400; t++) {
-      const ok = t >= 3000 && t < 3000 + w
-        ? Number.isNaN(col[t])
-        : Math.abs(col[t] - ref[t]) <= 1e-9 * Math.max(1, scale);
-      if (!ok) assert.fail(`${name} row ${t}: ${col[t]} vs ${ref[t]}`);
-    }
-  }
+  assertNaNWindows(bollinger, S, 3000);
 });
 
 Deno.test("bollinger on flat prices: bands collapse, bandwidth 0, %B NaN, never ±Infinity", () => {

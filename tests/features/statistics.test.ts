@@ -4,7 +4,14 @@ import { buildPair } from "../../lib/data/build.ts";
 import { gapFill } from "../../lib/data/gapFill.ts";
 import { seriesFromFrames } from "../../lib/features/series.ts";
 import { realBars } from "../_helpers.ts";
-import { assertCausal, fixture, flatSeries, runFamily as run, scaleOf } from "./_fixture.ts";
+import {
+  assertCausal,
+  assertNaNWindows,
+  fixture,
+  flatSeries,
+  runFamily as run,
+  scaleOf,
+} from "./_fixture.ts";
 
 const WINDOWS = [20, 50, 120];
 const STATS = ["mean", "std", "skew", "kurt", "min", "max", "range", "z"];
@@ -150,20 +157,7 @@ Deno.test("statistics from = n − 1 (and n − 37) reproduces the batch rows", 
 });
 
 Deno.test("statistics turns exactly the windows holding a NaN input into NaN", () => {
-  const base = run(statistics, S);
-  const s = { ...S, close: new Float64Array(S.close) };
-  s.close[3000] = NaN;
-  const c = run(statistics, s);
-  for (const [name, col] of c) {
-    if (!name.startsWith("idx_")) continue;
-    const w = Number(name.split("_").at(-1)), ref = base.get(name)!, scale = scaleOf(ref);
-    for (let t = 2900; t < 3400; t++) {
-      const ok = t >= 3000 && t < 3000 + w
-        ? Number.isNaN(col[t])
-        : Math.abs(col[t] - ref[t]) <= 1e-9 * Math.max(1, scale);
-      if (!ok) assert.fail(`${name} row ${t}: ${col[t]} vs ${ref[t]}`);
-    }
-  }
+  assertNaNWindows(statistics, S, 3000);
 });
 
 Deno.test("statistics on flat prices: std 0, z/skew/kurt NaN, never ±Infinity", () => {
