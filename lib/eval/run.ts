@@ -36,20 +36,23 @@ import { atomicWrite, commitTemp, readManifest, tempPathFor } from "../data/lake
 import type { Store } from "../data/store.ts";
 import { loadPooled, type PooledDataset, split, usableRows } from "../dataset/mod.ts";
 import { Scaler } from "../dataset/scaler.ts";
-import type { Matrix, Model } from "../models/base.ts";
-import { RidgeModel } from "../models/ridge.ts";
-import { GbdtModel } from "../models/gbdt/mod.ts";
-import { MlpModel } from "../models/mlp.ts";
+import type { Matrix } from "../models/base.ts";
+import {
+  RUN_DEFAULTS,
+  RUN_MODEL_SPECS,
+  type RunModelResult,
+  runModelNames,
+} from "../models/registry.ts";
 
 /** MLP settings for runs (the model's own defaults, fewer epochs; early stopping on valid). */
-export const MLP_RUN_DEFAULTS = { epochs: 10, earlyStoppingPatience: 3 };
+export const MLP_RUN_DEFAULTS = RUN_DEFAULTS.mlp;
 import { metrics } from "./metrics.ts";
 import { ridgeAR, trainMean } from "./baselines.ts";
 import { dieboldMariano } from "./dieboldMariano.ts";
 import { backtest } from "./backtest.ts";
 
-/** Model names understood by {@linkcode trainRun}. */
-export const RUN_MODELS = ["ridge", "gbdt", "mlp"] as const;
+/** Model names understood by {@linkcode trainRun} (the registry's). */
+export const RUN_MODELS: readonly string[] = runModelNames();
 /** Baseline names, in report order. */
 export const BASELINES = ["zero_change", "train_mean", "ridge_ar"] as const;
 
@@ -86,6 +89,8 @@ export interface TrainRunOptions {
   months?: readonly string[];
   /** Print progress lines. @default false */
   silent?: boolean;
+  /** Per-model option overrides by registry name, e.g. `{ mlp: { epochs: 3 } }`. */
+  modelOptions?: Record<string, Record<string, unknown>>;
 }
 
 /** One row of metrics.json / metrics.csv (test segment). */
@@ -136,7 +141,7 @@ export interface RunSummary {
   seconds: number;
 }
 
-const GBDT_RUN_DEFAULTS = { rounds: 200, maxDepth: 6, earlyStoppingRounds: 20 };
+const GBDT_RUN_DEFAULTS = RUN_DEFAULTS.gbdt;
 const METRIC_COLS: (keyof RunMetricRow)[] = [
   "horizon",
   "model",
@@ -179,16 +184,6 @@ function span(ts: Float64Array, seg: { start: number; end: number; rows: Int32Ar
     endIso: new Date(end).toISOString(),
     rows: seg.rows.length,
   };
-}
-
-/** Rows of a matrix (copy). */
-function rowsOf(x: Matrix, rows: ArrayLike<number>): Matrix {
-  const { cols } = x;
-  const out = new Float32Array(rows.length * cols);
-  for (let i = 0; i < rows.length; i++) {
-    out.set(x.data.subarray(rows[i] * cols, rows[i] * cols + cols), i * cols);
-  }
-  return { rows: rows.length, cols, data: out, names: x.names };
 }
 
 function gather(a: ArrayLike<number>, rows: ArrayLike<number>): Float64Array {
@@ -277,8 +272,8 @@ export async function trainRun(store: Store, options: TrainRunOptions = {}): Pro
   const t0 = performance.now();
   const models = [...(options.models ?? ["ridge", "gbdt"])];
   for (const m of models) {
-    if (!(RUN_MODELS as readonly string[]).includes(m)) {
-      throw new RangeError(`Unknown model "${m}": expected one of ${RUN_MODELS.join(", ")}`);
+    if (!(m in RUN_MODEL_SPECS)) {
+      throw new RangeError(`Unknown model "${m}": expected one of ${runModelNames().join(", ")}`);
     }
   }
   const horizons = [...(options.horizons ?? [15])];
@@ -352,8 +347,22 @@ export async function trainRun(store: Store, options: TrainRunOptions = {}): Pro
     return { idx_open: o.map((v, i) => (v / c[i]) * ri[i]) };
   })).idx_open;
 
-  const scaler = models.includes("ridge") ? Scaler.fit(ds.x, seg.train) : undefined;
-  const xScaled = scaler?.transform(ds.x);
+  let scaledX: { x: Matrix; scaler: Scaler } | undefined;
+  const scaled = () => {
+    if (!scaledX) {
+      const scaler = Scaler.fit(ds.x, seg.train);
+      scaledX = { x: scaler.transform(ds.x), scaler };
+    }
+    return scaledX;
+  };
+  const overrides: Record<string, Record<string, unknown>> = {
+    ridge: { lambdas },
+    gbdt: gbdtCfg,
+    mlp: { ...MLP_RUN_DEFAULTS },
+    ...options.modelOptions,
+  };
+  const cache = new Map<string, unknown>();
+  const modelInfo: Record<string, unknown> = {};
 
   const rows: RunMetricRow[] = [];
   const predFrames: pl.DataFrame[] = [];
@@ -367,8 +376,6 @@ export async function trainRun(store: Store, options: TrainRunOptions = {}): Pro
       if (tr.length === 0 || te.length === 0) {
         throw new Error(`No usable ${target} rows in train (${tr.length}) or test (${te.length})`);
       }
-      const yTr = Float32Array.from(tr, (r) => yAll[r]);
-      const yVa = Float32Array.from(va, (r) => yAll[r]);
       const yTe = gather(yAll, te);
       const cur = gather(current[`w${h}_bqx_return`], te);
       const fc: Forecasts = { names: [], kind: {}, values: {}, iterations: {}, seconds: {} };
@@ -380,24 +387,33 @@ export async function trainRun(store: Store, options: TrainRunOptions = {}): Pro
         fc.seconds[name] = s;
       };
 
+      const fitted = new Map<string, RunModelResult>();
       for (const name of models) {
         const t1 = performance.now();
-        const x = name === "ridge" ? xScaled! : ds.x;
-        const model: Model = name === "ridge"
-          ? new RidgeModel({ lambdas, seed })
-          : name === "gbdt"
-          ? new GbdtModel(gbdtCfg)
-          : new MlpModel({ ...MLP_RUN_DEFAULTS, seed, verbose: !options.silent });
-        const valid = va.length ? { x: rowsOf(x, va), y: { y: yVa } } : undefined;
-        const rep = await model.fit(rowsOf(x, tr), { y: yTr }, valid);
-        const pred = Float64Array.from(model.predict(rowsOf(x, te)));
-        const mdir = `${tmpDir}/models/${name}_h${h}`;
-        model.save(mdir);
-        if (name === "ridge") atomicWrite(`${mdir}/scaler.json`, JSON.stringify(scaler!.toJSON()));
+        const res = await RUN_MODEL_SPECS[name].fit({
+          ds,
+          x: ds.x,
+          scaled,
+          horizon: h,
+          horizons,
+          y: yAll,
+          train: tr,
+          valid: va,
+          test: te,
+          seed,
+          verbose: !options.silent,
+          overrides,
+          fitted,
+          cache,
+        });
+        fitted.set(name, res);
+        res.save(`${tmpDir}/models/${name}_h${h}`);
+        if (res.info) modelInfo[`${name}_h${h}`] = res.info;
         const secs = (performance.now() - t1) / 1e3;
-        add(name, "model", pred, rep.iterations, secs);
-        log(`h${h} ${name}: ${rep.iterations} iterations, ${secs.toFixed(1)} s`);
+        add(name, "model", res.test, res.iterations, secs);
+        log(`h${h} ${name}: ${res.iterations} iterations, ${secs.toFixed(1)} s`);
       }
+      for (const res of fitted.values()) res.dispose?.();
 
       // baselines
       add("zero_change", "baseline", cur.slice());
@@ -500,6 +516,7 @@ export async function trainRun(store: Store, options: TrainRunOptions = {}): Pro
     }
 
     // artifacts
+    if (Object.keys(modelInfo).length) (config as Record<string, unknown>).modelInfo = modelInfo;
     const summary: RunSummary = {
       id,
       dir,
