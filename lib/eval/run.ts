@@ -26,8 +26,8 @@
  * Artifacts (all written into a hidden temp directory that is renamed into place at the end, each
  * file through an atomic write): `config.json` (resolved config, seed, data hash = sha256 of the
  * manifest entries used, segment spans), `metrics.json` / `metrics.csv` (one row per horizon ×
- * forecaster, baselines included), `predictions.parquet` (ts_utc, pair, horizon, y, one column
- * per forecaster, test rows only) and `models/<name>_h<h>/` (ridge also stores `scaler.json`).
+ * forecaster, baselines included), `predictions.parquet` (ts_utc, pair, horizon, y, idx_open = the bar's open on the
+ * rate-index scale for backtests, one column per forecaster, test rows only) and `models/<name>_h<h>/` (ridge also stores `scaler.json`).
  * @module
  */
 import pl from "nodejs-polars";
@@ -40,8 +40,8 @@ import type { Matrix } from "../models/base.ts";
 import {
   RUN_DEFAULTS,
   RUN_MODEL_SPECS,
-  type RunModelResult,
   runModelNames,
+  type RunModelResult,
 } from "../models/registry.ts";
 
 /** MLP settings for runs (the model's own defaults, fewer epochs; early stopping on valid). */
@@ -510,6 +510,7 @@ export async function trainRun(store: Store, options: TrainRunOptions = {}): Pro
         pl.Series("pair", Array.from(te, (r) => ds.pair[r]), pl.Utf8),
         pl.Series("horizon", new Array(te.length).fill(h), pl.Int32),
         pl.Series("y", Array.from(yTe), pl.Float64),
+        pl.Series("idx_open", Array.from(te, (r) => opens[r]), pl.Float64),
         ...fc.names.map((nm) => pl.Series(nm, Array.from(fc.values[nm]), pl.Float64)),
       ];
       predFrames.push(pl.DataFrame(cols));
