@@ -23,10 +23,13 @@ export interface PartitionEntry {
   /** Path relative to the lake root. */
   path: string;
   rows: number;
-  /** SHA-256 (hex) of the Parquet file, or of the data when `hash_of` is "data". */
+  /**
+   * SHA-256 (hex) of the Parquet file, of the data when `hash_of` is "data", or of everything the
+   * partition is derived from (inputs' hashes, code, parameters) when `hash_of` is "inputs".
+   */
   sha256: string;
-  /** What `sha256` covers: the file bytes (default) or the caller's raw column data. */
-  hash_of?: "file" | "data";
+  /** What `sha256` covers: the file bytes (default), the raw column data, or the inputs. */
+  hash_of?: "file" | "data" | "inputs";
   /** First and last `ts_utc` (ISO). */
   first: string | null;
   last: string | null;
@@ -70,14 +73,19 @@ export function tempPathFor(path: string): string {
   return `${path}.${Deno.pid}.${tmpCounter++}.tmp`;
 }
 
-/** fsync an already written temp file, then rename it over `path`; removes the temp on failure. */
-export function commitTemp(tmp: string, path: string): void {
+/**
+ * fsync an already written temp file (unless the caller already did: `synced`), then rename it
+ * over `path`; removes the temp on failure.
+ */
+export function commitTemp(tmp: string, path: string, synced = false): void {
   try {
-    const f = Deno.openSync(tmp, { read: true, write: true });
-    try {
-      f.syncSync();
-    } finally {
-      f.close();
+    if (!synced) {
+      const f = Deno.openSync(tmp, { read: true, write: true });
+      try {
+        f.syncSync();
+      } finally {
+        f.close();
+      }
     }
     Deno.renameSync(tmp, path);
   } catch (e) {
@@ -234,38 +242,66 @@ export interface MonthPart {
   lastMs: number;
   /** Write the partition file to `path` (a temp file beside the final one). */
   encode: (path: string) => void;
-  /** Caller's hash of the raw data (idempotency key); when absent the file's SHA-256 is used. */
+  /** Caller's idempotency key; when absent the file's SHA-256 is used. */
   contentHash?: string;
+  /** What `contentHash` covers. @default "data" */
+  hashOf?: "data" | "inputs";
+}
+
+/** Month partitions encoded to temp files, not yet durable nor visible ({@linkcode stageMonths}). */
+export interface StagedMonths {
+  root: string;
+  table: string;
+  pair: string;
+  params: Record<string, unknown>;
+  parts: { part: MonthPart; rel: string; tmp: string; hash: string }[];
 }
 
 /**
- * Store month partitions: encode each to a temp file and hash it outside the lock (the expensive
- * part; a part whose `contentHash` matches the manifest is not even encoded), then, under the
- * manifest lock, keep identical partitions, fsync + rename the others and update the manifest.
+ * Encode each month to a temp file (no fsync) and hash it, outside the lock; a part whose
+ * `contentHash` matches the manifest is not even encoded. Nothing is visible until
+ * {@linkcode finishMonths} / {@linkcode finishMonthsAsync}.
  */
-export function commitMonths(
+export function stageMonths(
   root: string,
   table: string,
   pair: string,
   parts: readonly MonthPart[],
   params: Record<string, unknown> = {},
-): WriteResult[] {
+): StagedMonths {
   // the pre-check reads the manifest once (the authoritative compare is repeated under the lock)
   const before = readManifest(root).partitions.filter((p) => p.table === table && p.pair === pair);
   const stored = (month: string) => before.find((p) => p.month === month);
-  const encoded = parts.map((part) => {
-    const rel = partitionPath(table, pair, part.month);
-    if (part.contentHash !== undefined && stored(part.month)?.sha256 === part.contentHash) {
-      return { part, rel, tmp: "", hash: part.contentHash }; // unchanged: skip encoding
+  const out: StagedMonths = { root, table, pair, params, parts: [] };
+  try {
+    for (const part of parts) {
+      const rel = partitionPath(table, pair, part.month);
+      if (part.contentHash !== undefined && stored(part.month)?.sha256 === part.contentHash) {
+        out.parts.push({ part, rel, tmp: "", hash: part.contentHash }); // unchanged: not encoded
+        continue;
+      }
+      const tmp = tempPathFor(`${root}/${rel}`);
+      out.parts.push({ part, rel, tmp, hash: "" });
+      part.encode(tmp);
+      out.parts[out.parts.length - 1].hash = part.contentHash ?? sha256(Deno.readFileSync(tmp));
     }
-    const tmp = tempPathFor(`${root}/${rel}`);
-    part.encode(tmp);
-    return { part, rel, tmp, hash: part.contentHash ?? sha256(Deno.readFileSync(tmp)) };
-  });
+  } catch (e) {
+    discardStaged(out);
+    throw e;
+  }
+  return out;
+}
+
+/**
+ * Make staged months durable and visible: under the manifest lock, keep identical partitions,
+ * fsync + rename the others (skipping the fsync when `synced`) and update the manifest.
+ */
+export function finishMonths(staged: StagedMonths, synced = false): WriteResult[] {
+  const { root, table, pair, params } = staged;
   return withManifestLock(root, () => {
     const manifest = readManifest(root);
     const results: WriteResult[] = [];
-    for (const { part, rel, tmp, hash } of encoded) {
+    for (const { part, rel, tmp, hash } of staged.parts) {
       const { month, rows } = part;
       const idx = manifest.partitions.findIndex((p) =>
         p.table === table && p.pair === pair && p.month === month
@@ -285,7 +321,7 @@ export function commitMonths(
         const t2 = tempPathFor(`${root}/${rel}`);
         part.encode(t2);
         commitTemp(t2, `${root}/${rel}`);
-      } else commitTemp(tmp, `${root}/${rel}`);
+      } else commitTemp(tmp, `${root}/${rel}`, synced);
       const entry: PartitionEntry = {
         table,
         pair,
@@ -293,7 +329,7 @@ export function commitMonths(
         path: rel,
         rows,
         sha256: hash,
-        ...(part.contentHash !== undefined ? { hash_of: "data" as const } : {}),
+        ...(part.contentHash !== undefined ? { hash_of: part.hashOf ?? "data" } : {}),
         first: new Date(part.firstMs).toISOString(),
         last: new Date(part.lastMs).toISOString(),
         params,
@@ -306,6 +342,61 @@ export function commitMonths(
     if (results.some((r) => r.status === "written")) writeManifest(root, manifest);
     return results;
   });
+}
+
+/**
+ * {@linkcode finishMonths} with the fsyncs done asynchronously first (off the JS thread), so a
+ * caller can stage one pair, start this, and compute the next pair while the disk catches up.
+ * On failure every temp file is removed.
+ */
+export async function finishMonthsAsync(staged: StagedMonths): Promise<WriteResult[]> {
+  try {
+    await Promise.all(
+      staged.parts.filter((p) => p.tmp).map(async ({ tmp }) => {
+        const f = await Deno.open(tmp, { read: true, write: true });
+        try {
+          await f.sync();
+        } finally {
+          f.close();
+        }
+      }),
+    );
+  } catch (e) {
+    discardStaged(staged);
+    throw e;
+  }
+  return finishMonths(staged, true);
+}
+
+/** Remove the temp files of staged months (after an error). */
+export function discardStaged(staged: StagedMonths): void {
+  for (const { tmp } of staged.parts) {
+    if (!tmp) continue;
+    try {
+      Deno.removeSync(tmp);
+    } catch { /* gone */ }
+  }
+}
+
+/**
+ * Store month partitions: {@linkcode stageMonths} (encode and hash each to a temp file outside the
+ * lock) then {@linkcode finishMonths} (under the manifest lock, keep identical partitions, fsync +
+ * rename the others and update the manifest).
+ */
+export function commitMonths(
+  root: string,
+  table: string,
+  pair: string,
+  parts: readonly MonthPart[],
+  params: Record<string, unknown> = {},
+): WriteResult[] {
+  const staged = stageMonths(root, table, pair, parts, params);
+  try {
+    return finishMonths(staged);
+  } catch (e) {
+    discardStaged(staged);
+    throw e;
+  }
 }
 
 /** A lock file older than this is considered abandoned by a crashed writer. */

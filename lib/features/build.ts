@@ -15,7 +15,13 @@
 import pl from "nodejs-polars";
 import { createHash } from "node:crypto";
 import { releaseNative } from "../data/_native.ts";
-import { commitMonths, monthBounds } from "../data/lake.ts";
+import {
+  finishMonthsAsync,
+  monthBounds,
+  readManifest,
+  stageMonths,
+  type WriteResult,
+} from "../data/lake.ts";
 import { type ParquetColumn, writeParquetColumns } from "../data/parquetWriter.ts";
 import { WINDOWS } from "../data/schema.ts";
 import type { Store } from "../data/store.ts";
@@ -86,6 +92,50 @@ export function featureHash(ts: Float64Array, f: PairFeatures, a: number, b: num
     h.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
   }
   return h.digest("hex");
+}
+
+let codeHash: string | undefined;
+/**
+ * SHA-256 of the feature engine's source (every `.ts` file of `lib/features/`), so a code change
+ * invalidates stored features; "unversioned" when the sources cannot be read (not a file URL).
+ */
+export function featureCodeHash(): string {
+  if (codeHash) return codeHash;
+  const h = createHash("sha256");
+  try {
+    const dir = new URL(".", import.meta.url);
+    const names = [...Deno.readDirSync(dir)].filter((e) => e.isFile && e.name.endsWith(".ts"))
+      .map((e) => e.name).sort();
+    for (const n of names) h.update(n).update(Deno.readTextFileSync(new URL(n, dir)));
+    codeHash = h.digest("hex");
+  } catch {
+    codeHash = "unversioned";
+  }
+  return codeHash;
+}
+
+/**
+ * The lake's idempotency key of a pair's feature months: SHA-256 of everything they are derived
+ * from — the engine's code ({@linkcode featureCodeHash}), the families and feature count, and the
+ * manifest hashes of every `m1` and `bqx` partition of the market's pairs — plus the pair and
+ * month. Features are a deterministic function of these, so an equal key means equal bytes; it
+ * costs a manifest read instead of hashing ~1 GB of output per pair. Any input change anywhere
+ * in the market changes every key (features at month m depend on all earlier history and on the
+ * other pairs), so the pair is rewritten as a whole.
+ */
+export function featureInputKey(
+  root: string,
+  pair: string,
+  params: { families: string[]; features: number },
+): (month: string) => string {
+  const m = readManifest(root).partitions;
+  const market = new Set(m.filter((p) => p.table === "bqx").map((p) => p.pair));
+  const inputs = m.filter((p) => (p.table === "m1" || p.table === "bqx") && market.has(p.pair))
+    .map((p) => `${p.table}/${p.pair}/${p.month}/${p.sha256}`).sort();
+  const base = createHash("sha256").update(
+    JSON.stringify({ code: featureCodeHash(), ...params, pair, inputs }),
+  ).digest("hex");
+  return (month) => createHash("sha256").update(`${base}/${month}`).digest("hex");
 }
 
 /** Per-feature statistics of one pair (summed over pairs by {@linkcode mergeQuality}). */
@@ -171,6 +221,17 @@ export interface FeatureBuildReport {
   quality: FeatureQuality[];
 }
 
+/** Options of {@linkcode buildFeaturesForPair}. */
+export interface FeaturePairOptions {
+  /**
+   * Lake only: do not wait for the months to become durable and visible; hand the pending commit
+   * (fsyncs off the JS thread, then renames and the manifest update) to this callback, which must
+   * await it before the build is reported done. Written/unchanged counts are then those decided
+   * before the commit (the commit re-checks under the lock). @default wait
+   */
+  deferCommit?: (committed: Promise<WriteResult[]>) => void;
+}
+
 /**
  * Compute and store one pair's features, month by month.
  * @param series the pair's full inputs
@@ -181,6 +242,7 @@ export async function buildFeaturesForPair(
   series: PairSeries,
   families: readonly FeatureFamily[],
   market: Market,
+  options: FeaturePairOptions = {},
 ): Promise<FeatureBuildReport> {
   const pair = series.pair;
   const t0 = performance.now();
@@ -200,7 +262,8 @@ export async function buildFeaturesForPair(
         data: f.columns[j],
       })),
     ];
-    const res = commitMonths(
+    const key = featureInputKey(store.location, pair, params);
+    const staged = stageMonths(
       store.location,
       "features",
       pair,
@@ -209,12 +272,21 @@ export async function buildFeaturesForPair(
         rows: b - a,
         firstMs: series.ts[a],
         lastMs: series.ts[b - 1],
-        contentHash: featureHash(series.ts, f, a, b),
+        contentHash: key(month),
+        hashOf: "inputs" as const,
         encode: (path: string) => writeParquetColumns(path, columns, { start: a, end: b }),
       })),
       params,
     );
-    for (const r of res) r.status === "written" ? written++ : unchanged++;
+    // fsync + rename + manifest off the critical path: the caller may compute the next pair first
+    const committed = finishMonthsAsync(staged);
+    if (options.deferCommit) {
+      committed.catch(() => {}); // the callback's owner awaits it; no unhandled-rejection alarm
+      options.deferCommit(committed);
+      for (const p of staged.parts) p.tmp ? written++ : unchanged++;
+    } else {
+      for (const r of await committed) r.status === "written" ? written++ : unchanged++;
+    }
   } else {
     for (const [, a, b] of bounds) {
       const res = await store.writePartitions("features", pair, featureFrame(series.ts, f, a, b), {
@@ -289,11 +361,13 @@ export async function buildFeatures(
         new Promise<void>((resolve, reject) => {
           const next = () => {
             const pair = queue.shift();
-            if (!pair) return resolve();
+            // no pair left: wait for the worker's last commit
+            if (!pair) return w.postMessage({ store: store.reopen, flush: true });
             w.postMessage({ store: store.reopen, pair });
           };
           w.onmessage = (e: MessageEvent) => {
             if (e.data.error) return reject(new Error(e.data.error));
+            if (e.data.flushed) return resolve();
             reports.set(e.data.report.pair, e.data.report);
             bar.tick(1, e.data.report.pair);
             next();
