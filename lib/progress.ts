@@ -1,7 +1,8 @@
 /**
  * Progress for long work: a bar with rate and ETA on a terminal (stderr, redrawn in place), a
  * plain line every few seconds when stderr is not a terminal (CI logs, Jupyter), nothing when
- * `BQX_QUIET=1`. Long loops call `tick()`; stages call `done()`.
+ * `BQX_QUIET=1`. Long loops call `tick()`; stages call `done()`. A notebook can route every bar to
+ * its cell with {@linkcode setProgressSink} (stderr writes do not reach a Jupyter cell).
  *
  * @example
  * ```ts
@@ -31,6 +32,32 @@ export interface Progress {
   done(note?: string): number;
 }
 
+/** Receives rendered progress lines instead of stderr; `final` marks a bar's `done()` line. */
+export type ProgressSink = (line: string, final: boolean) => void;
+
+let sink: ProgressSink | undefined;
+
+/**
+ * Send the lines of every bar started afterwards to `fn` (throttled to one every 250 ms, plus the
+ * final line) instead of stderr; `undefined` restores stderr.
+ * @example
+ * ```ts
+ * import { progress, setProgressSink } from "./progress.ts";
+ * import assert from "node:assert/strict";
+ * const lines: string[] = [];
+ * setProgressSink((line) => lines.push(line));
+ * const p = progress("build", 2, { silent: false });
+ * p.tick();
+ * p.tick();
+ * p.done();
+ * setProgressSink(undefined);
+ * assert.match(lines.at(-1)!, /^build: 2\/2 in /);
+ * ```
+ */
+export function setProgressSink(fn: ProgressSink | undefined): void {
+  sink = fn;
+}
+
 function fmtSeconds(s: number): string {
   if (!Number.isFinite(s)) return "?";
   if (s < 60) return `${s.toFixed(1)}s`;
@@ -44,6 +71,7 @@ export function progress(label: string, total: number, options: ProgressOptions 
   const t0 = performance.now();
   let done = 0, lastPrint = 0;
   const enc = new TextEncoder();
+  const out = sink;
   const write = (s: string) => Deno.stderr.writeSync(enc.encode(s));
   const render = (note = "") => {
     const el = (performance.now() - t0) / 1000;
@@ -61,7 +89,12 @@ export function progress(label: string, total: number, options: ProgressOptions 
       done += n;
       if (silent) return;
       const now = performance.now();
-      if (tty) {
+      if (out) {
+        if (now - lastPrint > 250 || done >= total) {
+          out(render(note), false);
+          lastPrint = now;
+        }
+      } else if (tty) {
         if (now - lastPrint > 100 || done >= total) {
           write(`\r\x1b[2K${render(note)}`);
           lastPrint = now;
@@ -73,7 +106,14 @@ export function progress(label: string, total: number, options: ProgressOptions 
     },
     done(note?: string) {
       const el = (performance.now() - t0) / 1000;
-      if (!silent) {
+      if (!silent && out) {
+        out(
+          `${label}: ${done}/${total}${unit ? " " + unit : ""} in ${fmtSeconds(el)}${
+            note ? " · " + note : ""
+          }`,
+          true,
+        );
+      } else if (!silent) {
         write(
           `${tty ? "\r\x1b[2K" : ""}${label}: ${done}/${total}${unit ? " " + unit : ""} in ${
             fmtSeconds(el)

@@ -246,7 +246,7 @@ export async function buildFeaturesForPair(
 ): Promise<FeatureBuildReport> {
   const pair = series.pair;
   const t0 = performance.now();
-  const f = computePair(series, { families, market });
+  const f = computePair(series, { families, market, reuse: true });
   const t1 = performance.now();
   let written = 0, unchanged = 0;
   const bounds = monthBounds(series.ts);

@@ -29,11 +29,30 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { Buffer } from "node:buffer";
 import { atomicWrite } from "../data/lake.ts";
 import { type FitReport, type Matrix, type Model, resolveConfig, type Target } from "./base.ts";
 import { selectBackend } from "./backend.ts";
 import { type Trainable, trainLoop } from "./train.ts";
+import {
+  checkActivation,
+  checkColumns,
+  checkSizes,
+  type ColumnScaler,
+  denseForward,
+  denseVars,
+  finiteRows,
+  fitColumns,
+  fitLabel,
+  gather,
+  inBatches,
+  type LabelScaler,
+  loadVars,
+  readModelJson,
+  readVars,
+  saveVars,
+  standardize,
+  writeVars,
+} from "./_tf.ts";
 
 /** MLP options (one value per line, nanoGPT style). */
 export const MLP_DEFAULTS = {
@@ -61,77 +80,11 @@ export const MLP_DEFAULTS = {
 /** MLP config. */
 export type MlpConfig = typeof MLP_DEFAULTS;
 
-const ACTIVATIONS = ["relu", "elu", "tanh", "sigmoid"] as const;
-
-/** Column and label standardization fit on the train segment. */
-interface Scaler {
-  names: string[];
-  mean: number[];
-  scale: number[];
-  yMean: number;
-  yScale: number;
-}
+/** Column and label standardization fit on the train segment (saved in model.json). */
+type Scaler = ColumnScaler & LabelScaler;
 
 function fitScaler(x: Matrix, keep: Uint32Array, y: Float32Array): Scaler {
-  const { cols, data } = x;
-  const mean = new Float64Array(cols), m2 = new Float64Array(cols), cnt = new Float64Array(cols);
-  let ym = 0, ym2 = 0, yn = 0;
-  for (const i of keep) {
-    const yi = y[i], dy = yi - ym;
-    ym += dy / ++yn;
-    ym2 += dy * (yi - ym);
-    for (let j = 0; j < cols; j++) {
-      const v = data[i * cols + j];
-      if (v !== v) continue;
-      const c = ++cnt[j], d = v - mean[j];
-      mean[j] += d / c;
-      m2[j] += d * (v - mean[j]);
-    }
-  }
-  const scale = Array.from(mean, (_, j) => {
-    const sd = cnt[j] > 1 ? Math.sqrt(m2[j] / cnt[j]) : 0;
-    return sd > 0 ? sd : 1;
-  });
-  const ysd = yn > 1 ? Math.sqrt(ym2 / yn) : 0;
-  return { names: [...x.names], mean: [...mean], scale, yMean: ym, yScale: ysd > 0 ? ysd : 1 };
-}
-
-/** Standardized copy of the selected rows (all rows when `keep` is undefined); NaN → 0. */
-function standardize(s: Scaler, x: Matrix, keep?: Uint32Array): Float32Array {
-  const { cols, data } = x;
-  const n = keep ? keep.length : x.rows;
-  const out = new Float32Array(n * cols);
-  for (let k = 0; k < n; k++) {
-    const i = keep ? keep[k] : k;
-    for (let j = 0; j < cols; j++) {
-      const v = data[i * cols + j];
-      out[k * cols + j] = v === v ? (v - s.mean[j]) / s.scale[j] : 0;
-    }
-  }
-  return out;
-}
-
-/** Rows with a finite label (and finite positive weight when weighted). */
-function finiteRows(y: Target): Uint32Array {
-  const keep: number[] = [];
-  for (let i = 0; i < y.y.length; i++) {
-    const w = y.weight ? y.weight[i] : 1;
-    if (y.y[i] === y.y[i] && w === w && w > 0) keep.push(i);
-  }
-  return Uint32Array.from(keep);
-}
-
-const gather = (a: Float32Array, keep: Uint32Array) => Float32Array.from(keep, (i) => a[i]);
-
-/** Base64 of a Float32Array's bytes (little-endian as in memory). */
-function toBase64(a: Float32Array): string {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
-}
-function fromBase64(s: string): Float32Array {
-  const b = Buffer.from(s, "base64");
-  const out = new Float32Array(b.byteLength / 4);
-  new Uint8Array(out.buffer).set(b);
-  return out;
+  return { ...fitColumns(x, keep), ...fitLabel(y, keep) };
 }
 
 /** tfjs MLP regressor. */
@@ -145,23 +98,8 @@ export class MlpModel implements Model {
   constructor(overrides: Partial<MlpConfig> = {}) {
     this.config = resolveConfig("mlp", MLP_DEFAULTS, overrides);
     const c = this.config;
-    if (!Array.isArray(c.hidden) || !c.hidden.length) {
-      throw new RangeError(
-        `Invalid mlp option hidden = ${JSON.stringify(c.hidden)}: expected a non-empty array`,
-      );
-    }
-    for (const h of c.hidden) {
-      if (!Number.isInteger(h) || h < 1) {
-        throw new RangeError(`Invalid mlp option hidden: ${h} is not a positive integer`);
-      }
-    }
-    if (!(ACTIVATIONS as readonly string[]).includes(c.activation)) {
-      throw new RangeError(
-        `Invalid mlp option activation = "${c.activation}": expected one of ${
-          ACTIVATIONS.join(", ")
-        }`,
-      );
-    }
+    checkSizes("mlp", "hidden", c.hidden);
+    checkActivation("mlp", c.activation);
     if (!(c.dropout >= 0 && c.dropout < 1)) {
       throw new RangeError(`Invalid mlp option dropout = ${c.dropout}: expected in [0, 1)`);
     }
@@ -190,35 +128,18 @@ export class MlpModel implements Model {
 
   #init(cols: number): void {
     this.dispose();
-    const sizes = [cols, ...this.config.hidden, 1];
-    for (let l = 0; l + 1 < sizes.length; l++) {
-      const init = tf.initializers.glorotUniform({ seed: this.config.seed * 1000 + l });
-      // variables survive tidy; the initial tensors do not leak
-      this.#vars.push(
-        tf.tidy(() => tf.variable(init.apply([sizes[l], sizes[l + 1]]) as tf.Tensor)),
-      );
-      this.#vars.push(tf.tidy(() => tf.variable(tf.zeros([sizes[l + 1]]))));
-    }
+    this.#vars = denseVars([cols, ...this.config.hidden, 1], this.config.seed * 1000);
   }
 
   /** Forward pass to a [n] prediction in standardized label units; `step` ≥ 0 = training. */
   #forward(x: tf.Tensor2D, step = -1): tf.Tensor1D {
-    const c = this.config, nl = this.#vars.length / 2;
-    let h: tf.Tensor2D = x;
-    for (let l = 0; l < nl; l++) {
-      h = tf.add(tf.matMul(h, this.#vars[2 * l] as tf.Tensor2D), this.#vars[2 * l + 1]);
-      if (l + 1 === nl) break;
-      h = c.activation === "relu"
-        ? tf.relu(h)
-        : c.activation === "elu"
-        ? tf.elu(h)
-        : c.activation === "tanh"
-        ? tf.tanh(h)
-        : tf.sigmoid(h);
-      if (step >= 0 && c.dropout > 0) {
-        h = tf.dropout(h, c.dropout, undefined, `${c.seed}:${step}:${l}`) as tf.Tensor2D;
-      }
-    }
+    const c = this.config;
+    const h = denseForward(x, this.#vars, {
+      activation: c.activation,
+      dropout: c.dropout,
+      seedKey: `${c.seed}`,
+      step,
+    });
     return tf.reshape(h, [-1]);
   }
 
@@ -254,27 +175,23 @@ export class MlpModel implements Model {
         return v * ys2;
       },
       evalLoss: (x, y, w) => {
-        const n = y.length, bs = c.batchSize * 4;
         let num = 0, den = 0;
-        for (let s = 0; s < n; s += bs) {
-          const m = Math.min(bs, n - s);
-          const p = tf.tidy(() =>
-            this.#forward(tf.tensor2d(x.subarray(s * cols, (s + m) * cols), [m, cols]))
-          );
-          const pv = p.dataSync();
-          p.dispose();
-          for (let k = 0; k < m; k++) {
-            const d = pv[k] - y[s + k], wk = w ? w[s + k] : 1;
-            num += wk * d * d;
-            den += wk;
-          }
-        }
+        inBatches(
+          y.length,
+          c.batchSize * 4,
+          (s, m) => this.#forward(tf.tensor2d(x.subarray(s * cols, (s + m) * cols), [m, cols])),
+          (pv, s, m) => {
+            for (let k = 0; k < m; k++) {
+              const d = pv[k] - y[s + k], wk = w ? w[s + k] : 1;
+              num += wk * d * d;
+              den += wk;
+            }
+          },
+        );
         return (num / den) * ys2;
       },
-      getWeights: () => this.#vars.map((v) => v.dataSync().slice() as Float32Array),
-      setWeights: (ws) => {
-        tf.tidy(() => this.#vars.forEach((v, i) => v.assign(tf.tensor(ws[i], v.shape))));
-      },
+      getWeights: () => readVars(this.#vars),
+      setWeights: (ws) => writeVars(this.#vars, ws),
     };
   }
 
@@ -334,24 +251,17 @@ export class MlpModel implements Model {
   predict(x: Matrix): Float32Array {
     const s = this.#scaler;
     if (!s || !this.#vars.length) throw new Error("MlpModel.predict() before fit()");
-    if (x.cols !== s.names.length) {
-      throw new RangeError(
-        `Expected ${s.names.length} columns (${
-          s.names.slice(0, 3).join(", ")
-        }, …) but found ${x.cols}`,
-      );
-    }
-    const z = standardize(s, x), cols = x.cols, bs = this.config.batchSize * 4;
+    checkColumns("mlp", s, x);
+    const z = standardize(s, x), cols = x.cols;
     const out = new Float32Array(x.rows);
-    for (let st = 0; st < x.rows; st += bs) {
-      const m = Math.min(bs, x.rows - st);
-      const p = tf.tidy(() =>
-        this.#forward(tf.tensor2d(z.subarray(st * cols, (st + m) * cols), [m, cols]))
-      );
-      const pv = p.dataSync();
-      p.dispose();
-      for (let k = 0; k < m; k++) out[st + k] = pv[k] * s.yScale + s.yMean;
-    }
+    inBatches(
+      x.rows,
+      this.config.batchSize * 4,
+      (st, m) => this.#forward(tf.tensor2d(z.subarray(st * cols, (st + m) * cols), [m, cols])),
+      (pv, st, m) => {
+        for (let k = 0; k < m; k++) out[st + k] = pv[k] * s.yScale + s.yMean;
+      },
+    );
     return out;
   }
 
@@ -364,25 +274,17 @@ export class MlpModel implements Model {
         type: this.type,
         config: this.config,
         scaler: this.#scaler,
-        weights: this.#vars.map((v) => ({
-          shape: v.shape,
-          data: toBase64(v.dataSync() as Float32Array),
-        })),
+        weights: saveVars(this.#vars),
       }),
     );
   }
 
   /** Load a model saved by {@linkcode MlpModel.save} (on the current tfjs backend). */
   static load(dir: string): MlpModel {
-    const j = JSON.parse(Deno.readTextFileSync(`${dir}/model.json`));
-    if (j.type !== "mlp") {
-      throw new Error(`${dir}/model.json holds a ${j.type} model, expected mlp`);
-    }
+    const j = readModelJson(dir, "mlp");
     const m = new MlpModel(j.config);
     m.#scaler = j.scaler;
-    m.#vars = (j.weights as { shape: number[]; data: string }[]).map((w) =>
-      tf.tidy(() => tf.variable(tf.tensor(fromBase64(w.data), w.shape)))
-    );
+    m.#vars = loadVars(j.weights);
     return m;
   }
 }

@@ -18,6 +18,8 @@ import type { Matrix, Model } from "./base.ts";
 import { RidgeModel } from "./ridge.ts";
 import { GbdtModel } from "./gbdt/mod.ts";
 import { MlpModel } from "./mlp.ts";
+import { fitRunEnsemble } from "./ensemble.ts";
+import { fitAeRidgeRun, fitLstmRun, fitMultiTaskRun } from "./_netRuns.ts";
 
 /** Everything a model may use to fit one horizon of a run. */
 export interface RunModelContext {
@@ -35,6 +37,8 @@ export interface RunModelContext {
   train: Int32Array;
   valid: Int32Array;
   test: Int32Array;
+  /** All rows of each segment (labelled or not), when the run provides them (multi-task, AE). */
+  segments?: { train: Int32Array; valid: Int32Array; test: Int32Array };
   seed: number;
   verbose: boolean;
   /** Per-model overrides from the run options, e.g. `{ gbdt: { rounds: 50 } }`. */
@@ -138,7 +142,8 @@ export const RUN_MODEL_SPECS: Record<string, RunModelSpec> = {
   },
   gbdt: {
     name: "gbdt",
-    description: "histogram gradient-boosted trees (TypeScript, 2 workers), early stopping on valid",
+    description:
+      "histogram gradient-boosted trees (TypeScript, 2 workers), early stopping on valid",
     async fit(ctx) {
       const cfg = { ...RUN_DEFAULTS.gbdt, ...ctx.overrides.gbdt, seed: ctx.seed };
       return await fitRowModel(ctx, new GbdtModel(cfg), ctx.x);
@@ -157,6 +162,32 @@ export const RUN_MODEL_SPECS: Record<string, RunModelSpec> = {
       const model = new MlpModel(cfg);
       return { ...(await fitRowModel(ctx, model, ctx.x)), dispose: () => model.dispose() };
     },
+  },
+  ensemble_weighted: {
+    name: "ensemble_weighted",
+    description:
+      "weights ≥ 0 summing to 1 on the earlier models, least squares on their valid predictions",
+    fit: (ctx) => Promise.resolve(fitRunEnsemble(ctx, "weighted")),
+  },
+  ensemble_stacked: {
+    name: "ensemble_stacked",
+    description: "ridge meta-model on the earlier models' valid predictions, λ by time-ordered CV",
+    fit: (ctx) => Promise.resolve(fitRunEnsemble(ctx, "stacked")),
+  },
+  lstm: {
+    name: "lstm",
+    description: "LSTM over the last 30 bars of the same pair (tfjs), early stopping on valid",
+    fit: (ctx) => fitLstmRun(ctx),
+  },
+  multitask: {
+    name: "multitask",
+    description: "shared trunk + one head per run horizon, SPEC-weighted masked loss, fit once",
+    fit: (ctx) => fitMultiTaskRun(ctx),
+  },
+  ae_ridge: {
+    name: "ae_ridge",
+    description: "ridge on 64-d autoencoder codes (AE fit once on train rows of all pairs)",
+    fit: (ctx) => fitAeRidgeRun(ctx, RUN_DEFAULTS.ridge.lambdas),
   },
 };
 

@@ -25,4 +25,5 @@ export * from "./randomForest.ts";
 export * from "./split.ts";
 export * from "./synthetic.ts";
 export * from "./tree.ts";
+export * from "./treeShap.ts";
 export * from "./xgboostReference.ts";
