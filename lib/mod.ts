@@ -18,4 +18,5 @@ export * from "./features/mod.ts";
 export * from "./dataset/mod.ts";
 export * from "./models/mod.ts";
 export * from "./eval/mod.ts";
+export * from "./report/mod.ts";
 export * from "./progress.ts";

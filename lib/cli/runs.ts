@@ -1,7 +1,10 @@
 /**
  * `deno task runs`: list the run directories under `reports/runs` (or `--dir`), oldest first, with
  * headline metrics: per horizon the best model (lowest test MSE among the models, baselines
- * excluded), its test R², its DM p-value against the best baseline, and that baseline's R².
+ * excluded), its test R², its DM p-value against the best baseline, and that baseline's R², its hit
+ * rate and its Sharpe net of spread costs (gross in brackets). Walk-forward runs
+ * (`deno task evaluate`) are marked `[walkforward, N folds]` and scored on their pooled
+ * out-of-sample rows.
  * @module
  */
 import { readRun, type RunSummary } from "../eval/run.ts";
@@ -27,8 +30,12 @@ export function listRuns(dir: string): string[] {
       continue;
     }
     const pairs = (s.config.pairs as string[]) ?? [];
+    const kind = (s.config.kind as string | undefined) ?? "split";
+    const folds = (s.config.folds as unknown[] | undefined)?.length;
     out.push(
-      `${name}  pairs ${pairs.join(",")}  models ${(s.config.models as string[]).join(",")}`,
+      `${name}  [${kind}${folds ? `, ${folds} folds` : ""}]  pairs ${pairs.join(",")}  models ${
+        (s.config.models as string[]).join(",")
+      }`,
     );
     for (const h of [...new Set(s.rows.map((r) => r.horizon))]) {
       const rows = s.rows.filter((r) => r.horizon === h);
@@ -38,7 +45,9 @@ export function listRuns(dir: string): string[] {
       out.push(
         best
           ? `  h${h}: best ${best.model} R2 ${f(best.r2)}  DM p ${f(best.dmP)} vs ${best.dmVs} ` +
-            `(R2 ${f(base?.r2 ?? NaN)})  hit ${f(best.hitRate, 3)}  Sharpe ${f(best.sharpe, 2)}`
+            `(R2 ${f(base?.r2 ?? NaN)})  hit ${f(best.hitRate, 3)}  Sharpe ${f(best.sharpe, 2)} (${
+              f(best.sharpeGross, 2)
+            })`
           : `  h${h}: no model rows`,
       );
     }

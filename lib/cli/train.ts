@@ -4,7 +4,9 @@
  *
  * Flags: `--models ridge,gbdt --pairs eurusd,gbpusd|all --horizons 15,60 --lake data/lake
  * --seed 7 --runs reports/runs --features a,b,c --rounds 200 --depth 6 --early-stopping 20
- * --months 2024-01,2024-02 --quiet`.
+ * --months 2024-01,2024-02 --epochs 10 --spread default|0|1.2 --stride 1 --quiet` (`--spread`: backtest
+ * spread in pips for every pair, `default` = the per-pair `DEFAULT_SPREAD_PIPS`, 0 = no costs;
+ * `--select 200`: keep about 200 features chosen on the train segment, see `selectFeatures`).
  * @module
  */
 import { resolvePairs } from "../data/pairs.ts";
@@ -13,6 +15,16 @@ import { formatRunTable, trainRun } from "../eval/run.ts";
 import { intFlag, main, parseFlags } from "./_args.ts";
 
 const list = (s: string | undefined) => s?.split(",").map((x) => x.trim()).filter(Boolean);
+
+/** `--spread`: undefined / "default" → per-pair defaults, else one spread in pips (≥ 0). */
+export function spreadFlag(value: string | undefined): number | undefined {
+  if (value === undefined || value === "default") return undefined;
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n >= 0)) {
+    throw new RangeError(`Invalid --spread "${value}": expected default or a number of pips >= 0`);
+  }
+  return n;
+}
 
 if (import.meta.main) {
   await main(async () => {
@@ -28,7 +40,11 @@ if (import.meta.main) {
       depth: "string",
       "early-stopping": "string",
       months: "string",
+      epochs: "string",
+      spread: "string",
+      stride: "string",
       quiet: "boolean",
+      select: "string",
     });
     const horizons = (list(f.horizons) ?? ["15"]).map((h) => intFlag("horizons", h, 15));
     const store = await openStore({ store: "lake", lake: f.lake ?? "data/lake" });
@@ -46,7 +62,11 @@ if (import.meta.main) {
           maxDepth: intFlag("depth", f.depth, 6),
           earlyStoppingRounds: intFlag("early-stopping", f["early-stopping"], 20),
         },
+        modelOptions: f.epochs ? { mlp: { epochs: intFlag("epochs", f.epochs, 10) } } : undefined,
+        spreadPips: spreadFlag(f.spread),
+        trainStride: intFlag("stride", f.stride, 1),
         silent: f.quiet ?? false,
+        select: f.select === undefined ? undefined : intFlag("select", f.select, 200),
       });
       const seg = s.segments;
       console.log(

@@ -21,4 +21,5 @@ export * from "./split.ts";
 export * from "./walkForward.ts";
 export * from "./scaler.ts";
 export * from "./selection.ts";
+export * from "./featureSelection.ts";
 export * from "./sequences.ts";

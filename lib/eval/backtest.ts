@@ -254,3 +254,82 @@ export function spreadToIndexPoints(spread: number, baseClose: number): number {
   if (!(baseClose > 0)) throw new RangeError(`Expected baseClose to be > 0 but found ${baseClose}`);
   return 100 * spread / baseClose;
 }
+
+/**
+ * Default bid–ask spreads in pips per pair (the data carries bid bars only, SPEC §2, so the cost
+ * is an assumption): typical retail ECN averages over a day — USD majors 0.8–1.5, EUR/GBP/JPY
+ * crosses 1.2–2.0, the rest 1.6–3.2 (GBPNZD widest). Used by runs for the net backtest.
+ */
+export const DEFAULT_SPREAD_PIPS: Readonly<Record<string, number>> = {
+  eurusd: 0.8,
+  usdjpy: 0.9,
+  audusd: 1.0,
+  gbpusd: 1.2,
+  usdchf: 1.3,
+  usdcad: 1.4,
+  nzdusd: 1.5,
+  eurgbp: 1.2,
+  eurjpy: 1.4,
+  eurchf: 1.6,
+  euraud: 2.0,
+  eurcad: 2.2,
+  eurnzd: 2.8,
+  gbpjpy: 2.0,
+  gbpchf: 2.4,
+  gbpaud: 2.4,
+  gbpcad: 2.6,
+  gbpnzd: 3.2,
+  audjpy: 1.6,
+  audnzd: 2.2,
+  audcad: 1.8,
+  audchf: 2.0,
+  nzdjpy: 2.0,
+  nzdcad: 2.4,
+  nzdchf: 2.4,
+  cadjpy: 1.8,
+  cadchf: 2.2,
+  chfjpy: 2.2,
+};
+
+/**
+ * One pip in price units: 0.01 for JPY-quoted pairs, 0.0001 otherwise.
+ * @param pair canonical pair name (lower case, e.g. "usdjpy")
+ * @returns the pip size
+ * @example
+ * ```ts
+ * import { pipSize } from "./backtest.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(pipSize("usdjpy"), 0.01);
+ * assert.equal(pipSize("eurusd"), 0.0001);
+ * ```
+ */
+export function pipSize(pair: string): number {
+  return pair.toLowerCase().endsWith("jpy") ? 0.01 : 0.0001;
+}
+
+/**
+ * A spread in pips in rate-index points at one bar (SPEC §6: spread / close · rate_index, which is
+ * the same at every bar of the pair since rate_index / close = 100 / base close).
+ * @param pips the spread in pips
+ * @param pair canonical pair name (for the pip size)
+ * @param close a bar's close (price units)
+ * @param rateIndex the same bar's rate index
+ * @returns the spread in index points
+ * @example
+ * ```ts
+ * import { spreadPipsToIndex } from "./backtest.ts";
+ * import assert from "node:assert/strict";
+ * // 1 pip of EURUSD at close 1.25 with index 100 (base close 1.25): 100 · 0.0001 / 1.25
+ * assert.ok(Math.abs(spreadPipsToIndex(1, "eurusd", 1.25, 100) - 0.008) < 1e-15);
+ * ```
+ */
+export function spreadPipsToIndex(
+  pips: number,
+  pair: string,
+  close: number,
+  rateIndex: number,
+): number {
+  nonNegative("pips", pips);
+  if (!(close > 0)) throw new RangeError(`Expected close to be > 0 but found ${close}`);
+  return (pips * pipSize(pair)) / close * rateIndex;
+}

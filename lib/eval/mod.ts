@@ -19,4 +19,5 @@ export * from "./baselines.ts";
 export * from "./dieboldMariano.ts";
 export * from "./backtest.ts";
 export * from "./calibration.ts";
+export * from "./permutationImportance.ts";
 export type { Numbers, RowRange, RowSet } from "./_series.ts";

@@ -19,42 +19,67 @@
  *   fall; −(ŷ − current) would mix in the past move held in the current BQX), sign sizing, one
  *   decision every h bars (non-overlapping holds),
  *   filled at the next bar's open on the rate-index scale (`open / close · rate_index` from `m1`),
- *   no spread (gross). The test rows of a pair are consecutive usable minutes; where a row is
+ *   the pair's spread charged per position change (`DEFAULT_SPREAD_PIPS`, `spreadPips: 0` = gross
+ *   only; net and gross PnL and Sharpe, max drawdown, turnover are recorded). The test rows of a pair are consecutive usable minutes; where a row is
  *   missing the next row's open stands in for "next bar" (documented approximation). Sharpe is
  *   the mean over pairs of the per-pair annualized Sharpe; the hit rate is pooled over pairs.
+ *
+ * - 80 % intervals: split-conformal from each forecaster's VALID residuals (`coverage80`,
+ *   `width80` on test); breakdown per pair, session block, volatility tercile and trend state
+ *   (cut points fit on train; measures in `_runParts.ts`). Scoring lives in `score.ts`, shared
+ *   with the walk-forward run (`walkForwardRun.ts`).
  *
  * Artifacts (all written into a hidden temp directory that is renamed into place at the end, each
  * file through an atomic write): `config.json` (resolved config, seed, data hash = sha256 of the
  * manifest entries used, segment spans), `metrics.json` / `metrics.csv` (one row per horizon ×
- * forecaster, baselines included), `predictions.parquet` (ts_utc, pair, horizon, y, idx_open = the bar's open on the
+ * forecaster, baselines included), `breakdown.json` / `breakdown.csv` (per horizon × forecaster ×
+ * group), `predictions.parquet` (ts_utc, pair, horizon, y, idx_open = the bar's open on the
  * rate-index scale for backtests, one column per forecaster, test rows only) and `models/<name>_h<h>/` (ridge also stores `scaler.json`).
  * @module
  */
 import pl from "nodejs-polars";
-import { createHash } from "node:crypto";
-import { atomicWrite, commitTemp, readManifest, tempPathFor } from "../data/lake.ts";
 import type { Store } from "../data/store.ts";
-import { loadPooled, type PooledDataset, split, usableRows } from "../dataset/mod.ts";
+import { loadPooled, split, usableRows } from "../dataset/mod.ts";
 import { Scaler } from "../dataset/scaler.ts";
+import { selectFeatures } from "../dataset/featureSelection.ts";
+import { select } from "../dataset/selection.ts";
 import type { Matrix } from "../models/base.ts";
-import {
-  RUN_DEFAULTS,
-  RUN_MODEL_SPECS,
-  runModelNames,
-  type RunModelResult,
-} from "../models/registry.ts";
+import { RUN_DEFAULTS, RUN_MODEL_SPECS, runModelNames } from "../models/registry.ts";
 
 /** MLP settings for runs (the model's own defaults, fewer epochs; early stopping on valid). */
 export const MLP_RUN_DEFAULTS = RUN_DEFAULTS.mlp;
-import { metrics } from "./metrics.ts";
-import { ridgeAR, trainMean } from "./baselines.ts";
-import { dieboldMariano } from "./dieboldMariano.ts";
-import { backtest } from "./backtest.ts";
+import {
+  addForecast,
+  baselineForecasts,
+  BASELINES,
+  breakdownHorizon,
+  type BreakdownRow,
+  conformalHalfWidth,
+  emptyForecasts,
+  METRIC_COLS,
+  rowsToCsv,
+  type RunMetricRow,
+  scoreHorizon,
+  TREND_LABELS,
+  VOL_LABELS,
+} from "./score.ts";
+import {
+  dataHash,
+  fitModels,
+  gather,
+  groupCodes,
+  loadSides,
+  newRunDir,
+  predictionColumns,
+  span,
+  type SpanRecord,
+  writeRunDir,
+} from "./_runParts.ts";
+
+export { BASELINES, type RunMetricRow, type SpanRecord };
 
 /** Model names understood by {@linkcode trainRun} (the registry's). */
 export const RUN_MODELS: readonly string[] = runModelNames();
-/** Baseline names, in report order. */
-export const BASELINES = ["zero_change", "train_mean", "ridge_ar"] as const;
 
 /** GBDT overrides of a run (small by default). */
 export interface RunGbdtOptions {
@@ -91,43 +116,32 @@ export interface TrainRunOptions {
   silent?: boolean;
   /** Per-model option overrides by registry name, e.g. `{ mlp: { epochs: 3 } }`. */
   modelOptions?: Record<string, Record<string, unknown>>;
+  /**
+   * Backtest spread in pips: one value for every pair (0 = no costs) or per pair.
+   * @default DEFAULT_SPREAD_PIPS (lib/eval/backtest.ts)
+   */
+  spreadPips?: number | Readonly<Record<string, number>>;
+  /**
+   * Fit on every k-th usable train row only (neighbouring minutes are near duplicates; valid and
+   * test stay whole), to bound time and memory on long data.
+   * @default 1
+   */
+  trainStride?: number;
+  /**
+   * Select about this many feature columns before fitting (SPEC §7: GBDT gain ranking on the train
+   * segment, top 300, |ρ| > 0.95 pruning; `selectFeatures`), once per run on the FIRST horizon's
+   * target, keeping `pair_id`; every model then sees the selected columns. Recorded in config.json.
+   * @default off (all columns)
+   */
+  select?: number;
 }
 
-/** One row of metrics.json / metrics.csv (test segment). */
-export interface RunMetricRow {
-  horizon: number;
-  model: string;
-  kind: "model" | "baseline";
-  n: number;
-  r2: number;
-  mae: number;
-  rmse: number;
-  mse: number;
-  hitRate: number;
-  hitN: number;
-  /** The best baseline the DM test compares with. */
-  dmVs: string;
-  dmStat: number;
-  /** Two-sided DM p-value. */
-  dmP: number;
-  /** One-sided p-value, H₁: this forecaster beats the best baseline. */
-  dmPBetter: number;
-  sharpe: number;
-  btHitRate: number;
-  btTrades: number;
-  btTotal: number;
-  /** Rounds (gbdt) / 0 (ridge, baselines). */
-  iterations: number;
-  fitSeconds: number;
-}
-
-/** A segment span as recorded. */
-export interface SpanRecord {
-  start: number;
-  end: number;
-  startIso: string;
-  endIso: string;
-  rows: number;
+/** Every k-th row of a row set (k = 1: all). */
+export function strideRows(rows: Int32Array, k = 1): Int32Array {
+  if (!(Number.isInteger(k) && k >= 1)) {
+    throw new RangeError(`Expected trainStride to be an integer >= 1 but found ${k}`);
+  }
+  return k === 1 ? rows : rows.filter((_, i) => i % k === 0);
 }
 
 /** What {@linkcode trainRun} returns (and `metrics.json` holds). */
@@ -138,129 +152,12 @@ export interface RunSummary {
   dataHash: string;
   segments: { train: SpanRecord; valid: SpanRecord; test: SpanRecord };
   rows: RunMetricRow[];
+  /** Per horizon × forecaster × group (also in `breakdown.json`). */
+  breakdown?: BreakdownRow[];
   seconds: number;
 }
 
 const GBDT_RUN_DEFAULTS = RUN_DEFAULTS.gbdt;
-const METRIC_COLS: (keyof RunMetricRow)[] = [
-  "horizon",
-  "model",
-  "kind",
-  "n",
-  "r2",
-  "mae",
-  "rmse",
-  "mse",
-  "hitRate",
-  "hitN",
-  "dmVs",
-  "dmStat",
-  "dmP",
-  "dmPBetter",
-  "sharpe",
-  "btHitRate",
-  "btTrades",
-  "btTotal",
-  "iterations",
-  "fitSeconds",
-];
-
-function sha256(s: string): string {
-  return createHash("sha256").update(s).digest("hex");
-}
-
-function span(ts: Float64Array, seg: { start: number; end: number; rows: Int32Array }): SpanRecord {
-  // the recorded span is that of the rows actually present
-  let lo = Infinity, hi = -Infinity;
-  for (const r of seg.rows) {
-    if (ts[r] < lo) lo = ts[r];
-    if (ts[r] > hi) hi = ts[r];
-  }
-  const start = seg.rows.length ? lo : seg.start, end = seg.rows.length ? hi + 60_000 : seg.end;
-  return {
-    start,
-    end,
-    startIso: new Date(start).toISOString(),
-    endIso: new Date(end).toISOString(),
-    rows: seg.rows.length,
-  };
-}
-
-function gather(a: ArrayLike<number>, rows: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(rows.length);
-  for (let i = 0; i < rows.length; i++) out[i] = a[rows[i]];
-  return out;
-}
-
-/** sha256 over the manifest entries (or partition infos) of the tables and pairs used. */
-async function dataHash(store: Store, pairs: readonly string[]): Promise<string> {
-  const tables = ["features", "targets", "bqx", "m1"];
-  let entries: unknown[];
-  if (store.kind === "lake") {
-    entries = readManifest(store.location).partitions
-      .filter((p) => tables.includes(p.table) && pairs.includes(p.pair))
-      .map((p) => ({
-        table: p.table,
-        pair: p.pair,
-        month: p.month,
-        rows: p.rows,
-        sha256: p.sha256,
-      }));
-  } else {
-    entries = [];
-    for (const t of tables) {
-      entries.push(...(await store.listPartitions(t)).filter((p) => pairs.includes(p.pair)));
-    }
-  }
-  const key = (e: unknown) => JSON.stringify(e);
-  entries.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-  return sha256(JSON.stringify(entries));
-}
-
-/** Per row of the dataset: a column of another per-pair table joined on (pair, ts). */
-async function alignColumns(
-  store: Store,
-  ds: PooledDataset,
-  table: string,
-  columns: readonly string[],
-  derive: (frame: pl.DataFrame) => Record<string, Float64Array>,
-): Promise<Record<string, Float64Array>> {
-  const n = ds.ts.length;
-  const out: Record<string, Float64Array> = {};
-  let keys: string[] | undefined;
-  for (const pair of ds.pairs) {
-    const frame = await store.readTable(table, pair, { columns });
-    const ts = Float64Array.from(
-      frame.getColumn("ts_utc").cast(pl.Int64).toArray() as (number | bigint)[],
-      Number,
-    );
-    const cols = derive(frame);
-    keys ??= Object.keys(cols);
-    for (const k of keys) out[k] ??= new Float64Array(n).fill(NaN);
-    const at = new Map<number, number>();
-    for (let i = 0; i < ts.length; i++) at.set(ts[i], i);
-    for (let r = 0; r < n; r++) {
-      if (ds.pair[r] !== pair) continue;
-      const i = at.get(ds.ts[r]);
-      if (i === undefined) continue;
-      for (const k of keys) out[k][r] = cols[k][i];
-    }
-  }
-  return out;
-}
-
-function num(frame: pl.DataFrame, c: string): Float64Array {
-  return Float64Array.from(frame.getColumn(c).toArray() as (number | null)[], (v) => v ?? NaN);
-}
-
-/** The forecaster table of one horizon, on its test rows. */
-interface Forecasts {
-  names: string[];
-  kind: Record<string, "model" | "baseline">;
-  values: Record<string, Float64Array>;
-  iterations: Record<string, number>;
-  seconds: Record<string, number>;
-}
 
 /**
  * Train, evaluate and save one run; see the module doc.
@@ -289,12 +186,23 @@ export async function trainRun(store: Store, options: TrainRunOptions = {}): Pro
   const lambdas = [...(options.ridgeLambdas ?? [1e-4, 1e-3, 1e-2, 0.1, 1])];
   const log = (s: string) => options.silent || console.error(s);
 
-  const ds = await loadPooled(store, {
+  const loaded = await loadPooled(store, {
     pairs: options.pairs,
     features: options.features,
     targets: horizons.map((h) => `target_${h}`),
     months: options.months,
   });
+  // --select N: columns learned on the train segment once (first horizon's target), then used by all
+  const selection = options.select
+    ? await selectFeatures(
+      loaded.x,
+      loaded.y[`target_${horizons[0]}`],
+      split(loaded.ts, { embargo }).train,
+      { target: options.select, seed, always: ["pair_id"] },
+    )
+    : undefined;
+  if (selection) log(`selected ${selection.names.length} of ${loaded.x.cols} features`);
+  const ds = selection ? { ...loaded, x: select(loaded.x, selection.names) } : loaded;
   const pairs = [...ds.pairs];
   const seg = split(ds.ts, { embargo });
   const segments = {
@@ -303,6 +211,8 @@ export async function trainRun(store: Store, options: TrainRunOptions = {}): Pro
     test: span(ds.ts, seg.test),
   };
   const hash = await dataHash(store, pairs);
+  // side tables aligned on (pair, ts): current BQX per horizon, index opens, breakdown measures
+  const sides = await loadSides(store, ds, horizons, options.spreadPips);
   const config = {
     models,
     pairs,
@@ -310,42 +220,30 @@ export async function trainRun(store: Store, options: TrainRunOptions = {}): Pro
     seed,
     features: options.features ? [...options.features] : "all",
     featureCount: ds.x.cols,
+    selection: selection
+      ? {
+        method: "gbdt total-gain rank on train, top 300, |rho| > 0.95 pruning, cut to target",
+        target: selection.target,
+        horizon: horizons[0],
+        from: loaded.x.cols,
+        fitOn: selection.fitOn,
+        kept: selection.names,
+        importance: selection.importance,
+        dropped: selection.dropped,
+      }
+      : "off",
     gbdt: gbdtCfg,
     ridge: { lambdas, scaler: "standard (train only)" },
     split: { fractions: { train: 0.7, valid: 0.15, test: 0.15 }, embargo },
+    trainStride: options.trainStride ?? 1,
     months: options.months ? [...options.months] : "all",
     target: "target_h (w{h}_bqx_return(t+h), window = horizon)",
-    backtest: {
-      signal:
-        "-forecast (target_h depends on idx(t..t+h) only: a positive forecast says the index falls)",
-      sizing: "sign",
-      every: "h",
-      fill: "next row's open on the rate-index scale (open/close*rate_index)",
-      spread: 0,
-    },
+    backtest: backtestConfig(sides),
+    intervals: "split-conformal 80 % from valid |residuals| per forecaster",
+    breakdown: BREAKDOWN_CONFIG,
     store: { kind: store.kind, location: store.location },
   };
-  const configHash = sha256(JSON.stringify(config)).slice(0, 8);
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  let id = `${stamp}-${configHash}`;
-  for (let k = 2; exists(`${runsDir}/${id}`); k++) id = `${stamp}-${configHash}-${k}`;
-  const dir = `${runsDir}/${id}`;
-  const tmpDir = `${runsDir}/.${id}.${Deno.pid}.tmp`;
-  Deno.mkdirSync(`${tmpDir}/models`, { recursive: true });
-
-  // side tables aligned on (pair, ts): current BQX per horizon, index opens
-  const bqxCols = horizons.map((h) => `w${h}_bqx_return`);
-  const current = await alignColumns(
-    store,
-    ds,
-    "bqx",
-    bqxCols,
-    (f) => Object.fromEntries(bqxCols.map((c) => [c, num(f, c)])),
-  );
-  const opens = (await alignColumns(store, ds, "m1", ["open", "close", "rate_index"], (f) => {
-    const o = num(f, "open"), c = num(f, "close"), ri = num(f, "rate_index");
-    return { idx_open: o.map((v, i) => (v / c[i]) * ri[i]) };
-  })).idx_open;
+  const { id, dir, tmpDir } = newRunDir(runsDir, config);
 
   let scaledX: { x: Matrix; scaler: Scaler } | undefined;
   const scaled = () => {
@@ -363,36 +261,28 @@ export async function trainRun(store: Store, options: TrainRunOptions = {}): Pro
   };
   const cache = new Map<string, unknown>();
   const modelInfo: Record<string, unknown> = {};
+  const groups = groupCodes(sides, seg.train.rows);
 
   const rows: RunMetricRow[] = [];
+  const breakdown: BreakdownRow[] = [];
   const predFrames: pl.DataFrame[] = [];
   try {
     for (const h of horizons) {
       const target = `target_${h}`;
       const yAll = ds.y[target];
-      const tr = usableRows(ds, target, seg.train.rows);
+      const tr = strideRows(usableRows(ds, target, seg.train.rows), options.trainStride);
       const va = usableRows(ds, target, seg.valid.rows);
       const te = usableRows(ds, target, seg.test.rows);
       if (tr.length === 0 || te.length === 0) {
         throw new Error(`No usable ${target} rows in train (${tr.length}) or test (${te.length})`);
       }
-      const yTe = gather(yAll, te);
-      const cur = gather(current[`w${h}_bqx_return`], te);
-      const fc: Forecasts = { names: [], kind: {}, values: {}, iterations: {}, seconds: {} };
-      const add = (name: string, kind: "model" | "baseline", v: Float64Array, it = 0, s = 0) => {
-        fc.names.push(name);
-        fc.kind[name] = kind;
-        fc.values[name] = v;
-        fc.iterations[name] = it;
-        fc.seconds[name] = s;
-      };
-
-      const fitted = new Map<string, RunModelResult>();
-      for (const name of models) {
-        const t1 = performance.now();
-        const res = await RUN_MODEL_SPECS[name].fit({
+      const cur = sides.current[`w${h}_bqx_return`];
+      const yVa = gather(yAll, va), yTe = gather(yAll, te);
+      const fc = emptyForecasts();
+      const fit = await fitModels(
+        models,
+        {
           ds,
-          x: ds.x,
           scaled,
           horizon: h,
           horizons,
@@ -403,121 +293,66 @@ export async function trainRun(store: Store, options: TrainRunOptions = {}): Pro
           seed,
           verbose: !options.silent,
           overrides,
-          fitted,
           cache,
-        });
-        fitted.set(name, res);
-        res.save(`${tmpDir}/models/${name}_h${h}`);
-        if (res.info) modelInfo[`${name}_h${h}`] = res.info;
-        const secs = (performance.now() - t1) / 1e3;
-        add(name, "model", res.test, res.iterations, secs);
-        log(`h${h} ${name}: ${res.iterations} iterations, ${secs.toFixed(1)} s`);
+        },
+        `${tmpDir}/models`,
+        (name, res, secs) => {
+          if (res.info) modelInfo[`${name}_h${h}`] = res.info;
+          log(`h${h} ${name}: ${res.iterations} iterations, ${secs.toFixed(1)} s`);
+        },
+      );
+      for (const [name, res] of fit.results) {
+        const q = conformalHalfWidth(yVa, res.valid);
+        addForecast(
+          fc,
+          name,
+          "model",
+          res.test,
+          new Float64Array(te.length).fill(q),
+          res.iterations,
+          fit.seconds[name],
+        );
+        res.dispose?.();
       }
-      for (const res of fitted.values()) res.dispose?.();
-
-      // baselines
-      add("zero_change", "baseline", cur.slice());
-      const tm = trainMean(yAll, { rows: tr });
-      add("train_mean", "baseline", gather(tm, te));
-      const ar = new Float64Array(te.length).fill(NaN);
-      {
-        const pos = new Map<number, number>();
-        te.forEach((r, i) => pos.set(r, i));
-        let a = 0;
-        while (a < ds.ts.length) {
-          let b = a;
-          while (b < ds.ts.length && ds.pairId[b] === ds.pairId[a]) b++;
-          const local = (s: Int32Array) => ({
-            rows: s.filter((r) => r >= a && r < b).map((r) => r - a),
-          });
-          const lt = local(tr), lv = local(va), le = local(te);
-          if (lt.rows.length > 0 && le.rows.length > 0) {
-            const fit = ridgeAR(yAll.subarray(a, b), h, {
-              train: lt,
-              valid: lv.rows.length ? lv : lt,
-            });
-            for (const r of le.rows) ar[pos.get(r + a)!] = fit.forecast[r];
-          }
-          a = b;
-        }
-      }
-      add("ridge_ar", "baseline", ar);
-
-      // scores
-      const mse = (v: Float64Array) => {
-        const m = metrics(yTe, v);
-        return m.rmse * m.rmse;
-      };
-      let best = "";
+      const base = baselineForecasts(ds, yAll, cur, h, { train: tr, valid: va, test: te });
       for (const name of BASELINES) {
-        if (!best || mse(fc.values[name]) < mse(fc.values[best])) best = name;
+        const q = conformalHalfWidth(yVa, base[name].valid);
+        addForecast(fc, name, "baseline", base[name].test, new Float64Array(te.length).fill(q));
       }
-      const errBest = yTe.map((y, i) => y - fc.values[best][i]);
-      const tePair = Array.from(te, (r) => ds.pairId[r]);
-      for (const name of fc.names) {
-        const v = fc.values[name];
-        const m = metrics(yTe, v, { current: cur });
-        const dm = dieboldMariano(yTe.map((y, i) => y - v[i]), errBest, { h });
-        // backtest per pair
-        const sharpes: number[] = [];
-        let hits = 0, hitBars = 0, trades = 0, total = 0;
-        let a = 0;
-        while (a < te.length) {
-          let b = a;
-          while (b < te.length && tePair[b] === tePair[a]) b++;
-          const sig = new Float64Array(b - a), op = new Float64Array(b - a);
-          for (let i = a; i < b; i++) {
-            sig[i - a] = -v[i];
-            op[i - a] = opens[te[i]];
-          }
-          if (b - a >= 2) {
-            const bt = backtest(sig, op, { every: h });
-            if (Number.isFinite(bt.sharpe)) sharpes.push(bt.sharpe);
-            if (bt.hitBars > 0) {
-              hits += bt.hitRate * bt.hitBars;
-              hitBars += bt.hitBars;
-            }
-            trades += bt.trades;
-            total += bt.total;
-          }
-          a = b;
-        }
-        rows.push({
-          horizon: h,
-          model: name,
-          kind: fc.kind[name],
-          n: m.n,
-          r2: m.r2,
-          mae: m.mae,
-          rmse: m.rmse,
-          mse: m.rmse * m.rmse,
-          hitRate: m.hitRate,
-          hitN: m.hitN,
-          dmVs: best,
-          dmStat: dm.statistic,
-          dmP: dm.pValue,
-          dmPBetter: dm.pModelBetter,
-          sharpe: sharpes.length ? sharpes.reduce((s, x) => s + x, 0) / sharpes.length : NaN,
-          btHitRate: hitBars ? hits / hitBars : NaN,
-          btTrades: trades,
-          btTotal: total,
-          iterations: fc.iterations[name],
-          fitSeconds: fc.seconds[name],
-        });
-      }
-      const cols: pl.Series[] = [
-        pl.Series("ts_utc", Array.from(te, (r) => ds.ts[r])).cast(pl.Datetime("ms", "UTC")),
-        pl.Series("pair", Array.from(te, (r) => ds.pair[r]), pl.Utf8),
-        pl.Series("horizon", new Array(te.length).fill(h), pl.Int32),
-        pl.Series("y", Array.from(yTe), pl.Float64),
-        pl.Series("idx_open", Array.from(te, (r) => opens[r]), pl.Float64),
-        ...fc.names.map((nm) => pl.Series(nm, Array.from(fc.values[nm]), pl.Float64)),
-      ];
-      predFrames.push(pl.DataFrame(cols));
+
+      const scoredRows = {
+        horizon: h,
+        y: yTe,
+        current: gather(cur, te),
+        ts: gather(ds.ts, te),
+        pair: Array.from(te, (r) => ds.pair[r]),
+        opens: gather(sides.idxOpen, te),
+        spread: sides.spread,
+        vol: Int32Array.from(te, (r) => groups.vol[r]),
+        trend: Int32Array.from(te, (r) => groups.trend[r]),
+      };
+      rows.push(...scoreHorizon(scoredRows, fc));
+      breakdown.push(...breakdownHorizon(scoredRows, fc));
+      predFrames.push(pl.DataFrame([
+        ...predictionColumns(
+          scoredRows.ts,
+          scoredRows.pair,
+          h,
+          yTe,
+          scoredRows.opens,
+          fc.names,
+          fc.values,
+        ),
+        ...groupColumns(scoredRows.vol, scoredRows.trend),
+      ]));
     }
 
     // artifacts
     if (Object.keys(modelInfo).length) (config as Record<string, unknown>).modelInfo = modelInfo;
+    (config as Record<string, unknown>).groupCuts = {
+      volTerciles: groups.volCuts,
+      trendFlat: groups.trendFlat,
+    };
     const summary: RunSummary = {
       id,
       dir,
@@ -527,17 +362,14 @@ export async function trainRun(store: Store, options: TrainRunOptions = {}): Pro
       rows,
       seconds: (performance.now() - t0) / 1e3,
     };
-    atomicWrite(
-      `${tmpDir}/config.json`,
-      JSON.stringify({ id, ...config, dataHash: hash, segments }, null, 2),
-    );
-    atomicWrite(`${tmpDir}/metrics.json`, JSON.stringify(summary, jsonNaN, 2));
-    atomicWrite(`${tmpDir}/metrics.csv`, toCsv(rows));
-    const pred = pl.concat(predFrames, { how: "vertical" });
-    const tmp = tempPathFor(`${tmpDir}/predictions.parquet`);
-    pred.writeParquet(tmp, { compression: "lz4" });
-    commitTemp(tmp, `${tmpDir}/predictions.parquet`);
-    Deno.renameSync(tmpDir, dir);
+    writeRunDir(tmpDir, dir, {
+      config: { id, kind: "split", ...config, dataHash: hash, segments },
+      summary,
+      rows,
+      breakdown,
+      predictions: predFrames,
+    });
+    summary.breakdown = breakdown;
     summary.seconds = (performance.now() - t0) / 1e3;
     return summary;
   } catch (e) {
@@ -548,32 +380,41 @@ export async function trainRun(store: Store, options: TrainRunOptions = {}): Pro
   }
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
+/** How the breakdown groups are made (recorded in config.json). */
+export const BREAKDOWN_CONFIG = {
+  by: ["pair", "session", "vol", "trend"],
+  session: "exclusive UTC blocks (groups.ts sessionGroups)",
+  vol: "terciles (cut on train rows) of the EWMA (span 60) of |1-bar log return of close|",
+  trend: "log(idx(t)/idx(t-60 rows)); flat = |trend| <= its train 1/3 quantile",
+};
+
+/** The backtest part of a run's config. */
+export function backtestConfig(
+  sides: { spread: Record<string, number>; spreadPips: Record<string, number> },
+) {
+  return {
+    signal:
+      "-forecast (target_h depends on idx(t..t+h) only: a positive forecast says the index falls)",
+    sizing: "sign",
+    every: "h",
+    fill: "next row's open on the rate-index scale (open/close*rate_index)",
+    spreadPips: sides.spreadPips,
+    spreadIndexPoints: sides.spread,
+    cost: "spread (index points) per unit of |position change|",
+  };
 }
 
-/** JSON replacer: NaN / ±∞ → null. */
-function jsonNaN(_k: string, v: unknown): unknown {
-  return typeof v === "number" && !Number.isFinite(v) ? null : v;
+/** `vol_tercile` and `trend_state` label columns of predictions.parquet. */
+export function groupColumns(vol: Int32Array, trend: Int32Array): pl.Series[] {
+  return [
+    pl.Series("vol_tercile", Array.from(vol, (c) => (c < 0 ? null : VOL_LABELS[c])), pl.Utf8),
+    pl.Series("trend_state", Array.from(trend, (c) => (c < 0 ? null : TREND_LABELS[c])), pl.Utf8),
+  ];
 }
 
 /** metrics.csv text (NaN as empty). */
 export function toCsv(rows: readonly RunMetricRow[]): string {
-  const lines = [METRIC_COLS.join(",")];
-  for (const r of rows) {
-    lines.push(
-      METRIC_COLS.map((c) => {
-        const v = r[c];
-        return typeof v === "number" ? (Number.isFinite(v) ? String(v) : "") : String(v);
-      }).join(","),
-    );
-  }
-  return lines.join("\n") + "\n";
+  return rowsToCsv(rows, METRIC_COLS);
 }
 
 /** Read a run's metrics.json back (nulls → NaN). */
@@ -589,7 +430,11 @@ export function readRun(dir: string): RunSummary {
   return s;
 }
 
-/** A fixed-width table of a run's rows (models and baselines per horizon). */
+/**
+ * A fixed-width table of a run's rows (models and baselines per horizon): R², MAE, RMSE, hit rate,
+ * the two-sided DM p-value against the best baseline, 80 % interval coverage, and the annualized
+ * Sharpe net of spread costs and gross.
+ */
 export function formatRunTable(rows: readonly RunMetricRow[]): string {
   const head = [
     "h",
@@ -602,7 +447,9 @@ export function formatRunTable(rows: readonly RunMetricRow[]): string {
     "hit",
     "DM vs",
     "DM p",
+    "cov80",
     "Sharpe",
+    "gross",
   ];
   const f = (v: number, d = 4) => (Number.isFinite(v) ? v.toFixed(d) : "-");
   const body = rows.map((r) => [
@@ -616,7 +463,9 @@ export function formatRunTable(rows: readonly RunMetricRow[]): string {
     f(r.hitRate, 3),
     r.dmVs,
     f(r.dmP, 4),
+    f(r.coverage80, 3),
     f(r.sharpe, 2),
+    f(r.sharpeGross, 2),
   ]);
   const all = [head, ...body];
   const w = head.map((_, j) => Math.max(...all.map((r) => r[j].length)));
