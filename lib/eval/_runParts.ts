@@ -252,6 +252,8 @@ export async function fitModels(
     train: Int32Array;
     valid: Int32Array;
     test: Int32Array;
+    /** All rows of each segment (labelled for any horizon or not), for multi-horizon models. */
+    segments?: { train: Int32Array; valid: Int32Array; test: Int32Array };
     seed: number;
     verbose: boolean;
     overrides: Record<string, Record<string, unknown>>;

@@ -290,6 +290,11 @@ export async function trainRun(store: Store, options: TrainRunOptions = {}): Pro
           train: tr,
           valid: va,
           test: te,
+          segments: {
+            train: strideRows(seg.train.rows, options.trainStride),
+            valid: seg.valid.rows,
+            test: seg.test.rows,
+          },
           seed,
           verbose: !options.silent,
           overrides,

@@ -362,6 +362,11 @@ export async function walkForwardRun(
             train: toLocal(tr),
             valid: toLocal(va),
             test: toLocal(te),
+            segments: {
+              train: toLocal(strideRows(p.fit, options.trainStride)),
+              valid: toLocal(p.valid),
+              test: toLocal(p.test),
+            },
             seed,
             verbose: false,
             overrides,
