@@ -77,6 +77,12 @@ function scratch(k: number, n: number): Float64Array {
  * is done). Buffers keep their capacity and are handed out as `subarray(0, n)`.
  */
 const sinkPool: Float64Array[] = [];
+/**
+ * Most Float64 sinks kept between families (~3 MB each on a year of bars): enough for most
+ * families to reuse them all; the few wide ones (lags, regression) allocate the rest, which the
+ * per-family gc returns, so the idle pool never holds a wide family's worth (peak RSS).
+ */
+const SINK_POOL_MAX = 48;
 /** Float32 outputs of {@linkcode ComputeOptions.reuse} calls. */
 const outputPool: Float32Array[] = [];
 let lastOutputs: Float32Array[] = [];
@@ -94,7 +100,10 @@ function fromPool<T extends Float64Array | Float32Array>(
       return b.subarray(0, n) as T;
     }
   }
-  return make(n);
+  // none is long enough: drop one too-short buffer (so the pool never outgrows the buffers in
+  // use at once) and allocate with 2 % headroom, as the next pair is usually about as long
+  pool.pop();
+  return make(Math.ceil(n * 1.02)).subarray(0, n) as T;
 }
 
 /** The whole buffer behind a pooled view. */
@@ -192,7 +201,7 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
       const held = sharedArrays(shared);
       for (const a of done) {
         if (held.has(a.buffer)) kept.push(a);
-        else sinkPool.push(whole(a, Float64Array));
+        else if (sinkPool.length < SINK_POOL_MAX) sinkPool.push(whole(a, Float64Array));
       }
     }
     seconds[fam.name] = (performance.now() - t0) / 1e3;
@@ -202,7 +211,7 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
     if (keep === "all" && series.n >= GC_EVERY_FAMILY_ROWS) gc?.();
   }
   // arrays published in `shared` are free once the pair is done
-  for (const a of kept) sinkPool.push(whole(a, Float64Array));
+  for (const a of kept) if (sinkPool.length < SINK_POOL_MAX) sinkPool.push(whole(a, Float64Array));
   if (reuse && batch) lastOutputs = columns;
   const seen = new Set<string>();
   for (const s of specs) {
