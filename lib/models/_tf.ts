@@ -144,6 +144,30 @@ export function checkInt(type: string, name: string, v: number, min = 1): void {
   }
 }
 
+/** Check the training options every network shares (messages name the option and value). */
+export function checkTraining(
+  type: string,
+  c: {
+    batchSize: number;
+    epochs: number;
+    earlyStoppingPatience: number;
+    dropout: number;
+    learningRate: number;
+  },
+): void {
+  checkInt(type, "batchSize", c.batchSize);
+  checkInt(type, "epochs", c.epochs);
+  checkInt(type, "earlyStoppingPatience", c.earlyStoppingPatience, 0);
+  if (!(c.dropout >= 0 && c.dropout < 1)) {
+    throw new RangeError(`Invalid ${type} option dropout = ${c.dropout}: expected in [0, 1)`);
+  }
+  if (!(c.learningRate > 0)) {
+    throw new RangeError(
+      `Invalid ${type} option learningRate = ${c.learningRate}: expected > 0`,
+    );
+  }
+}
+
 /** Throw unless `sizes` is a non-empty array of positive integers. */
 export function checkSizes(type: string, name: string, sizes: unknown, allowEmpty = false): void {
   if (!Array.isArray(sizes) || (!allowEmpty && !sizes.length)) {

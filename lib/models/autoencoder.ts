@@ -37,6 +37,7 @@ import {
   checkColumns,
   checkInt,
   checkSizes,
+  checkTraining,
   type ColumnScaler,
   denseForward,
   denseVars,
@@ -100,17 +101,7 @@ export class AutoencoderModel {
     checkSizes("autoencoder", "hidden", c.hidden, true);
     checkInt("autoencoder", "bottleneck", c.bottleneck);
     checkActivation("autoencoder", c.activation);
-    checkInt("autoencoder", "batchSize", c.batchSize);
-    checkInt("autoencoder", "epochs", c.epochs);
-    checkInt("autoencoder", "earlyStoppingPatience", c.earlyStoppingPatience, 0);
-    if (!(c.dropout >= 0 && c.dropout < 1)) {
-      throw new RangeError(`Invalid autoencoder option dropout = ${c.dropout}: expected in [0, 1)`);
-    }
-    if (!(c.learningRate > 0)) {
-      throw new RangeError(
-        `Invalid autoencoder option learningRate = ${c.learningRate}: expected > 0`,
-      );
-    }
+    checkTraining("autoencoder", c);
   }
 
   /** Free the weight tensors. */

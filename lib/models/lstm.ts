@@ -47,6 +47,7 @@ import { type EpochLog, type Trainable, trainLoop, type TrainLoopResult } from "
 import {
   checkColumns,
   checkInt,
+  checkTraining,
   type ColumnScaler,
   finiteRows,
   fitColumns,
@@ -120,15 +121,7 @@ export class LstmModel implements Model {
     const c = this.config;
     checkInt("lstm", "steps", c.steps);
     checkInt("lstm", "units", c.units);
-    checkInt("lstm", "batchSize", c.batchSize);
-    checkInt("lstm", "epochs", c.epochs);
-    checkInt("lstm", "earlyStoppingPatience", c.earlyStoppingPatience, 0);
-    if (!(c.dropout >= 0 && c.dropout < 1)) {
-      throw new RangeError(`Invalid lstm option dropout = ${c.dropout}: expected in [0, 1)`);
-    }
-    if (!(c.learningRate > 0)) {
-      throw new RangeError(`Invalid lstm option learningRate = ${c.learningRate}: expected > 0`);
-    }
+    checkTraining("lstm", c);
   }
 
   /** Free the weight tensors. */

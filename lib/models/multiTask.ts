@@ -44,8 +44,8 @@ import { type EpochLog, type Trainable, trainLoop, type TrainLoopResult } from "
 import {
   checkActivation,
   checkColumns,
-  checkInt,
   checkSizes,
+  checkTraining,
   type ColumnScaler,
   denseForward,
   denseVars,
@@ -183,17 +183,7 @@ export class MultiTaskModel {
     }
     checkSizes("multitask", "hidden", c.hidden);
     checkActivation("multitask", c.activation);
-    checkInt("multitask", "batchSize", c.batchSize);
-    checkInt("multitask", "epochs", c.epochs);
-    checkInt("multitask", "earlyStoppingPatience", c.earlyStoppingPatience, 0);
-    if (!(c.dropout >= 0 && c.dropout < 1)) {
-      throw new RangeError(`Invalid multitask option dropout = ${c.dropout}: expected in [0, 1)`);
-    }
-    if (!(c.learningRate > 0)) {
-      throw new RangeError(
-        `Invalid multitask option learningRate = ${c.learningRate}: expected > 0`,
-      );
-    }
+    checkTraining("multitask", c);
   }
 
   /** Free the weight tensors. */
