@@ -10,6 +10,9 @@
  * - trainRun: ridge, GBDT and the MLP each beat the best baseline at h15 with a one-sided
  *   Diebold–Mariano p < 0.05 (recomputed from predictions.parquet); breakdown rows equal
  *   metrics() on the filtered prediction rows; coverage80 recomputed from the conformal width.
+ * - trainRun: the weighted and stacked ensembles (of ridge + GBDT), the multi-task net, the
+ *   autoencoder + ridge and the LSTM (small networks on every 4th train row) each beat the best
+ *   baseline at h15 with a one-sided DM p < 0.05; the ensemble weights lie on the simplex.
  * - walkForwardRun: folds never train on a row at/after test start − embargo, valid sits after
  *   model-train + embargo, out-of-sample rows are unique and tile the kept spans; metrics rows
  *   are a recomputation of the pooled predictions; folds.csv per-fold rows match.
@@ -152,6 +155,64 @@ Deno.test("trainRun() on the planted signal: ridge, gbdt and mlp beat the best b
     checked++;
   }
   assert.equal(checked, 2 * (PAIRS.length + 6 + 3 + 3));
+});
+
+Deno.test("trainRun() on the planted signal: ensembles, multitask, ae_ridge and lstm beat the best baseline (DM p < 0.05)", async () => {
+  const { root, store } = await lake();
+  const common = {
+    pairs: PAIRS,
+    features: FEATURES,
+    horizons: [15],
+    seed: 5,
+    runsDir: `${root}/runs`,
+    silent: true,
+  };
+  // ensembles of ridge + gbdt (weights / meta-ridge fit on the valid predictions only)
+  const se = await trainRun(store, {
+    ...common,
+    models: ["ridge", "gbdt", "ensemble_weighted", "ensemble_stacked"],
+    gbdt: { rounds: 60, maxDepth: 4, earlyStoppingRounds: 20, learningRate: 0.1 },
+  });
+  // the networks on a thinned train segment (tfjs on wasm is the slow part)
+  const sn = await trainRun(store, {
+    ...common,
+    models: ["multitask", "ae_ridge", "lstm"],
+    modelOptions: {
+      multitask: { hidden: [64, 32], epochs: 8 },
+      ae_ridge: { hidden: [64], bottleneck: 32, epochs: 4 },
+      lstm: { steps: 5, units: 32, epochs: 8 },
+    },
+    trainStride: 4,
+  });
+  for (
+    const [s, names] of [[se, ["ensemble_weighted", "ensemble_stacked"]], [sn, [
+      "multitask",
+      "ae_ridge",
+      "lstm",
+    ]]] as const
+  ) {
+    const pred = pl.readParquet(`${s.dir}/predictions.parquet`);
+    const y = col(pred, "y");
+    const base = s.rows.find((r) => r.kind === "baseline" && r.model === r.dmVs)!;
+    const err = (m: string) => col(pred, m).map((v, i) => y[i] - v);
+    for (const m of names) {
+      const row = s.rows.find((r) => r.model === m)!;
+      const dm = dieboldMariano(err(m), err(base.model), { h: 15 });
+      console.log(
+        `${m}: R2 ${row.r2.toFixed(4)} vs ${base.model} ${base.r2.toFixed(4)}, DM p(better) ${
+          dm.pModelBetter.toExponential(2)
+        }`,
+      );
+      assert.ok(close(row.dmPBetter, dm.pModelBetter), `${m} dmPBetter recomputed`);
+      assert.ok(dm.pModelBetter < 0.05, `${m} beats ${base.model}: p = ${dm.pModelBetter}`);
+    }
+  }
+  // the weighted ensemble's weights lie on the simplex and are recorded in the config
+  const cfg = JSON.parse(Deno.readTextFileSync(`${se.dir}/config.json`));
+  const info = cfg.modelInfo?.ensemble_weighted_h15 as { weights?: Record<string, number> };
+  const w = Object.values(info?.weights ?? {});
+  assert.equal(w.length, 2, JSON.stringify(cfg.modelInfo));
+  assert.ok(w.every((v) => v >= 0) && Math.abs(w.reduce((a, b) => a + b, 0) - 1) < 1e-9);
 });
 
 Deno.test("walkForwardRun() folds respect the embargo, rows are unique, scores are recomputable", async () => {
