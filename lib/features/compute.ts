@@ -158,19 +158,53 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
     const t0 = performance.now();
     const famSpecs = specsOf(fam, series.pair, present);
     const written = new Map<string, Float64Array>();
-    fam.compute(series, { from, market, shared }, (name) => {
-      if (written.has(name)) throw new Error(`Family ${fam.name} wrote column ${name} twice`);
-      // Batch: a fresh NaN-filled column. Live ("last"): columns reuse scratch arrays and only the
-      // rows from `from − LIVE_BACKFILL` on are reset (earlier rows are never read).
+    const written32 = new Map<string, Float32Array>();
+    const once = (name: string) => {
+      if (written.has(name) || written32.has(name)) {
+        throw new Error(`Family ${fam.name} wrote column ${name} twice`);
+      }
+    };
+    const out32 = batch
+      ? (name: string) => {
+        once(name);
+        const f = (reuse
+          ? fromPool(outputPool, len, (n) => new Float32Array(n))
+          : new Float32Array(len))
+          .fill(NaN);
+        written32.set(name, f);
+        return f;
+      }
+      : undefined;
+    fam.compute(series, { from, market, shared, out32 }, (name) => {
+      once(name);
+      // Batch: a NaN-filled column (recycled). Live ("last"): columns reuse scratch arrays and only
+      // the rows from `from − LIVE_BACKFILL` on are reset (earlier rows are never read).
       const a = batch
         ? fromPool(sinkPool, series.n, (n) => new Float64Array(n)).fill(NaN)
         : scratch(slot++, series.n);
-      if (keep !== "all") a.fill(NaN, Math.max(0, from - LIVE_BACKFILL));
+      if (!batch) a.fill(NaN, Math.max(0, from - LIVE_BACKFILL));
       written.set(name, a);
       return a;
     });
     const done: Float64Array[] = [];
     for (const spec of famSpecs) {
+      const direct = written32.get(spec.name);
+      if (direct) {
+        // written straight into storage: only ±Infinity to replace
+        let inf = 0;
+        for (let i = 0; i < direct.length; i++) {
+          const v = direct[i];
+          if (v === Infinity || v === -Infinity) {
+            direct[i] = NaN;
+            inf++;
+          }
+        }
+        specs.push(spec);
+        columns.push(direct);
+        infinities.push(inf);
+        written32.delete(spec.name);
+        continue;
+      }
       const a = written.get(spec.name);
       if (!a) throw new Error(`Family ${fam.name} did not write its column ${spec.name}`);
       const f = reuse && batch
@@ -192,9 +226,11 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
       written.delete(spec.name);
       if (batch) done.push(a);
     }
-    if (written.size) {
+    if (written.size || written32.size) {
       throw new Error(
-        `Family ${fam.name} wrote column(s) not in its specs: ${[...written.keys()].join(", ")}`,
+        `Family ${fam.name} wrote column(s) not in its specs: ${
+          [...written.keys(), ...written32.keys()].join(", ")
+        }`,
       );
     }
     if (batch) {
