@@ -20,3 +20,6 @@ export * from "./backtestReport.ts";
 export * from "./generate.ts";
 export * from "./display.ts";
 export * from "./demo.ts";
+// reading a run directory back (metrics, predictions) is public: notebooks and reports both do it
+export { readPredictions, readRunArtifacts } from "./_run.ts";
+export type { PredictionBlock, RunArtifacts } from "./_run.ts";
