@@ -45,7 +45,8 @@ export async function runFeatureBuild(
         reps.reduce((s, r) => s + r.unchanged, 0)
       }`,
     );
-    const sum = (k: "compute" | "write") => reps.reduce((a, r) => a + r.seconds[k], 0);
+    const sum = (k: keyof (typeof reps)[number]["seconds"]) =>
+      reps.reduce((a, r) => a + (r.seconds[k] ?? 0), 0);
     const fam: Record<string, number> = {};
     for (const r of reps) {
       for (const [k, v] of Object.entries(r.familySeconds)) fam[k] = (fam[k] ?? 0) + v;
@@ -53,7 +54,9 @@ export async function runFeatureBuild(
     console.log(
       `worker time: compute ${sum("compute").toFixed(1)} s, write ${
         sum("write").toFixed(1)
-      } s; by family: ` +
+      } s, market init ${sum("init").toFixed(1)} s, series load ${
+        sum("load").toFixed(1)
+      } s, commit wait + release ${sum("wait").toFixed(1)} s; by family: ` +
         Object.entries(fam).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(1)}`)
           .join(", "),
     );

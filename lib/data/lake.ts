@@ -474,9 +474,18 @@ export function readTable(
       }`,
     );
   }
+  // only the asked columns are decoded (the bqx table has 25 value columns; the market reads one)
+  const want = columns ? ["ts_utc", ...columns.filter((c) => c !== "ts_utc")] : undefined;
   const frames = parts.map((p) => {
-    const df = pl.readParquet(`${root}/${p.path}`);
-    return columns ? df.select("ts_utc", ...columns.filter((c) => c !== "ts_utc")) : df;
+    const path = `${root}/${p.path}`;
+    if (!want) return pl.readParquet(path);
+    try {
+      return pl.readParquet(path, { columns: want }).select(...want);
+    } catch (e) {
+      throw new Error(
+        `Cannot read column(s) ${want.join(", ")} of ${path}: ${(e as Error).message}`,
+      );
+    }
   });
   return (frames.length === 1 ? frames[0] : pl.concat(frames, { how: "vertical" })).sort("ts_utc");
 }

@@ -33,22 +33,34 @@ self.onmessage = async (e: MessageEvent) => {
       self.postMessage({ flushed: true });
       return;
     }
+    const t0 = performance.now();
+    let init = 0;
     if (!state) {
       const store = await openStore(spec);
       const present = [...new Set((await store.listPartitions("bqx")).map((p) => p.pair))].sort();
       const light = [];
       for (const p of present) light.push(await loadMarketSeries(store, p));
       state = { store, market: buildMarket(light) };
+      init = (performance.now() - t0) / 1e3;
     }
+    const t1 = performance.now();
     const series = await loadSeries(state.store, pair!);
+    const load = (performance.now() - t1) / 1e3;
     const previous = pending;
     pending = undefined;
     const report = await buildFeaturesForPair(state.store, series, FAMILIES, state.market, {
       deferCommit: (p) => pending = p,
     });
     // the previous pair's files were written before this pair's compute: its fsyncs are done
+    const t2 = performance.now();
     await previous;
     await releaseNative();
+    report.seconds = {
+      ...report.seconds,
+      init,
+      load,
+      wait: (performance.now() - t2) / 1e3,
+    };
     self.postMessage({ report });
   } catch (err) {
     self.postMessage({ error: `${pair ?? "last commit"}: ${(err as Error).message}` });

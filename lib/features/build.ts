@@ -216,7 +216,11 @@ export interface FeatureBuildReport {
   months: number;
   written: number;
   unchanged: number;
-  seconds: { compute: number; write: number };
+  /**
+   * compute / write; from a build worker also `init` (loading the market, first pair only),
+   * `load` (the pair's series) and `wait` (the previous pair's commit, plus releasing memory).
+   */
+  seconds: { compute: number; write: number; init?: number; load?: number; wait?: number };
   familySeconds: Record<string, number>;
   quality: FeatureQuality[];
 }
