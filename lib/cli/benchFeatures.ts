@@ -23,7 +23,7 @@ function median(xs: number[]): number {
 
 if (import.meta.main) {
   await main(async () => {
-    const f = parseFlags({ months: "string", pairs: "string", keep: "string" });
+    const f = parseFlags({ months: "string", pairs: "string", keep: "string", workers: "string" });
     const months = f.months ?? "2024-01..2024-12";
     const pairs = resolvePairs(f.pairs ?? "all");
     const dir = f.keep ?? await Deno.makeTempDir({ prefix: "bqx-bench-features-" });
@@ -39,6 +39,9 @@ if (import.meta.main) {
         `prepared ${s.rows.toLocaleString("en-US")} bars (synth ${s.seconds.toFixed(1)} s)`,
       );
 
+      // Flush the prepared lake (~3 GB of m1/bqx/targets just written) to disk first, so its
+      // writeback does not land inside the timed window of the feature build.
+      await new Deno.Command("sync").output().catch(() => undefined);
       // The feature build runs as its own process (`deno task features`), as a user runs it, so its
       // peak RSS is the build's alone (not this process's synth/build leftovers).
       const child = await new Deno.Command(Deno.execPath(), {
@@ -51,6 +54,7 @@ if (import.meta.main) {
           `${dir}/lake`,
           "--reports",
           `${dir}/reports`,
+          ...(f.workers ? ["--workers", f.workers] : []),
         ],
         env: { BQX_QUIET: "1" },
         stdout: "piped",

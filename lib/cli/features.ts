@@ -14,12 +14,19 @@ import { openStore } from "../data/store.ts";
 import { buildFeatures, mergeQuality } from "../features/build.ts";
 import { summarizeFeatureQuality, writeFeatureQuality } from "../features/quality.ts";
 import { catalog } from "../features/registry.ts";
-import { main, parseFlags } from "./_args.ts";
+import { intFlag, main, parseFlags } from "./_args.ts";
 import { peakRssMiB } from "./bench.ts";
 
 /** Run the feature build on a store and print/write its report. */
 export async function runFeatureBuild(
-  f: { store?: string; lake?: string; "pg-url"?: string; pairs?: string; reports?: string },
+  f: {
+    store?: string;
+    lake?: string;
+    "pg-url"?: string;
+    pairs?: string;
+    reports?: string;
+    workers?: string;
+  },
 ): Promise<void> {
   const store = await openStore({
     store: f.store as "lake" | "pg",
@@ -28,7 +35,10 @@ export async function runFeatureBuild(
   });
   try {
     const t0 = performance.now();
-    const reps = await buildFeatures(store, { pairs: f.pairs ? resolvePairs(f.pairs) : undefined });
+    const reps = await buildFeatures(store, {
+      pairs: f.pairs ? resolvePairs(f.pairs) : undefined,
+      workers: f.workers === undefined ? undefined : intFlag("workers", f.workers, 2),
+    });
     const wall = (performance.now() - t0) / 1e3;
     const rows = reps.reduce((s, r) => s + r.rows, 0);
     const feats = reps[0]?.features ?? 0;
@@ -87,6 +97,7 @@ if (import.meta.main) {
       "pg-url": "string",
       pairs: "string",
       reports: "string",
+      workers: "string",
     });
     if (!f.list) return await runFeatureBuild(f);
     const pair = resolvePairs(f.pair ?? "eurusd")[0];

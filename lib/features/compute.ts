@@ -60,10 +60,6 @@ export interface PairFeatures {
  */
 const LIVE_BACKFILL = 128;
 
-/** Series at least this long collect garbage after every family (see computePair). */
-const GC_EVERY_FAMILY_ROWS = 100_000;
-const gc = (globalThis as { gc?: () => void }).gc;
-
 const scratchPool: Float64Array[] = [];
 /** The k-th reusable column of length n (reallocated when n changes). */
 function scratch(k: number, n: number): Float64Array {
@@ -78,11 +74,11 @@ function scratch(k: number, n: number): Float64Array {
  */
 const sinkPool: Float64Array[] = [];
 /**
- * Most Float64 sinks kept between families (~3 MB each on a year of bars): enough for most
- * families to reuse them all; the few wide ones (lags, regression) allocate the rest, which the
- * per-family gc returns, so the idle pool never holds a wide family's worth (peak RSS).
+ * Most Float64 sinks kept between families (~3 MB each on a year of bars, ≤ 0.8 GB per worker):
+ * enough for the widest family (regression, 180 columns, plus the terms it shares), so after the
+ * first pair no sink is allocated again — fresh memory costs page faults (sys time).
  */
-const SINK_POOL_MAX = 48;
+const SINK_POOL_MAX = 256;
 /** Float32 outputs of {@linkcode ComputeOptions.reuse} calls. */
 const outputPool: Float32Array[] = [];
 let lastOutputs: Float32Array[] = [];
@@ -210,15 +206,16 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
       const f = reuse && batch
         ? fromPool(outputPool, len, (n) => new Float32Array(n))
         : new Float32Array(len);
-      const off = series.n - len;
+      // native element conversion (Float64 → Float32), then ±Infinity — a contract breach — is
+      // stored as NaN (null) and counted for the quality report
+      f.set(len === series.n ? a : a.subarray(series.n - len));
       let inf = 0;
       for (let i = 0; i < len; i++) {
-        const v = a[off + i];
-        // ±Infinity is a contract breach: stored as NaN (null), counted for the quality report
+        const v = f[i];
         if (v === Infinity || v === -Infinity) {
           f[i] = NaN;
           inf++;
-        } else f[i] = v;
+        }
       }
       specs.push(spec);
       columns.push(f);
@@ -241,10 +238,8 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
       }
     }
     seconds[fam.name] = (performance.now() - t0) / 1e3;
-    // A family's Float64 columns (up to 180 × 8 bytes × n) are garbage once converted; on long
-    // series collect them now (when gc is exposed) instead of letting V8 pile up several families'
-    // worth before its external-memory heuristics kick in: this bounds the build's peak RSS.
-    if (keep === "all" && series.n >= GC_EVERY_FAMILY_ROWS) gc?.();
+    // (No forced gc per family: the sinks are recycled, so a family leaves little garbage; the
+    // build collects once per pair. A forced full gc after each of 15 families cost ~6 worker-s.)
   }
   // arrays published in `shared` are free once the pair is done
   for (const a of kept) if (sinkPool.length < SINK_POOL_MAX) sinkPool.push(whole(a, Float64Array));
