@@ -154,32 +154,58 @@ export interface FeatureQuality {
   constantPairs: string[];
 }
 
-/** Quality of one pair's features (typed-array pass, no frames). */
+/**
+ * Quality of one pair's features (typed-array pass, no frames). Replaces any ±Infinity left in the
+ * columns by NaN (null) and counts it, so it must run before the columns are stored.
+ */
 export function pairQuality(f: PairFeatures): FeatureQuality[] {
+  if (f.stats) {
+    const { nulls, min, max } = f.stats;
+    return f.specs.map((spec, j) =>
+      qualityRow(f.pair, spec, f.columns[j].length, nulls[j], min[j], max[j], f.infinities[j])
+    );
+  }
   return f.specs.map((spec, j) => {
     const a = f.columns[j];
-    let nulls = 0, min = Infinity, max = -Infinity;
+    let nulls = 0, min = Infinity, max = -Infinity, inf = f.infinities[j];
     for (let i = 0; i < a.length; i++) {
       const v = a[i];
       if (v !== v) nulls++;
-      else {
+      else if (v === Infinity || v === -Infinity) {
+        // a contract breach computePair did not scan for (`scan: false`): stored as null, counted
+        a[i] = NaN;
+        nulls++;
+        inf++;
+      } else {
         if (v < min) min = v;
         if (v > max) max = v;
       }
     }
-    const allNull = nulls === a.length;
-    return {
-      name: spec.name,
-      family: spec.family,
-      rows: a.length,
-      nulls,
-      min: allNull ? NaN : min,
-      max: allNull ? NaN : max,
-      infinities: f.infinities[j],
-      allNullPairs: allNull ? [f.pair] : [],
-      constantPairs: !allNull && min === max ? [f.pair] : [],
-    };
+    return qualityRow(f.pair, spec, a.length, nulls, min, max, inf);
   });
+}
+
+function qualityRow(
+  pair: string,
+  spec: { name: string; family: string },
+  rows: number,
+  nulls: number,
+  min: number,
+  max: number,
+  infinities: number,
+): FeatureQuality {
+  const allNull = nulls === rows;
+  return {
+    name: spec.name,
+    family: spec.family,
+    rows,
+    nulls,
+    min: allNull ? NaN : min,
+    max: allNull ? NaN : max,
+    infinities,
+    allNullPairs: allNull ? [pair] : [],
+    constantPairs: !allNull && min === max ? [pair] : [],
+  };
 }
 
 /** Merge per-pair quality rows (same feature names) into one row per feature. */
@@ -250,7 +276,9 @@ export async function buildFeaturesForPair(
 ): Promise<FeatureBuildReport> {
   const pair = series.pair;
   const t0 = performance.now();
-  const f = computePair(series, { families, market, reuse: true });
+  // the quality figures are gathered while the columns are stored (one pass)
+  const f = computePair(series, { families, market, reuse: true, stats: true });
+  const quality = pairQuality(f);
   const t1 = performance.now();
   let written = 0, unchanged = 0;
   const bounds = monthBounds(series.ts);
@@ -311,7 +339,7 @@ export async function buildFeaturesForPair(
     unchanged,
     seconds: { compute: (t1 - t0) / 1e3, write: (t2 - t1) / 1e3 },
     familySeconds: f.seconds,
-    quality: pairQuality(f),
+    quality,
   };
 }
 

@@ -40,6 +40,17 @@ export interface ComputeOptions {
    * pair. @default false (fresh arrays)
    */
   reuse?: boolean;
+  /**
+   * Replace ±Infinity (a family's contract breach) by NaN and count it per column. The feature
+   * build passes false and lets its quality pass, which reads every value anyway, do it.
+   * @default true
+   */
+  scan?: boolean;
+  /**
+   * Also gather per-column nulls and min/max while storing ({@linkcode PairFeatures.stats}; implies
+   * the ±Infinity scan). @default false
+   */
+  stats?: boolean;
 }
 
 /** Columns of one pair, parallel to `specs` (length n, or 1 with `keep: "last"`). */
@@ -47,10 +58,56 @@ export interface PairFeatures {
   pair: string;
   specs: FeatureSpec[];
   columns: Float32Array[];
-  /** Per column: ±Infinity values the family produced (stored as null; a contract breach). */
+  /** Per column: ±Infinity values the family produced (stored as null; a contract breach; 0 when not scanned). */
   infinities: number[];
   /** Seconds per family. */
   seconds: Record<string, number>;
+  /** Per column, with `stats: true`: nulls (±Infinity included), min and max of the stored values. */
+  stats?: { nulls: number[]; min: number[]; max: number[] };
+}
+
+/**
+ * Store rows `off…` of a family's column into its Float32 storage `dst` (`src` may be `dst`
+ * itself), replacing ±Infinity by NaN and counting it (`scan`), and with `stats` also counting
+ * nulls and taking min/max of the stored values in the same pass (the quality report's figures,
+ * without a second pass over ~8G values in a full build).
+ */
+function storeColumn(
+  src: Float64Array | Float32Array,
+  off: number,
+  dst: Float32Array,
+  scan: boolean,
+  stats: boolean,
+): { inf: number; nulls: number; min: number; max: number } {
+  const len = dst.length;
+  let inf = 0, nulls = 0, min = Infinity, max = -Infinity;
+  if (stats) {
+    for (let i = 0; i < len; i++) {
+      const v = src[off + i];
+      if (v !== v) {
+        dst[i] = NaN;
+        nulls++;
+      } else if (v === Infinity || v === -Infinity) {
+        dst[i] = NaN;
+        nulls++;
+        inf++;
+      } else {
+        const w = Math.fround(v);
+        dst[i] = w;
+        if (w < min) min = w;
+        if (w > max) max = w;
+      }
+    }
+  } else if (scan) {
+    for (let i = 0; i < len; i++) {
+      const v = src[off + i];
+      if (v === Infinity || v === -Infinity) {
+        dst[i] = NaN;
+        inf++;
+      } else if (src !== dst) dst[i] = v;
+    }
+  } else if (src !== dst) dst.set(off ? src.subarray(off) : src);
+  return { inf, nulls, min, max };
 }
 
 /**
@@ -134,7 +191,11 @@ function specsOf(fam: FeatureFamily, pair: string, present: readonly string[]): 
 
 /** Compute every family for one pair. Throws naming the family when it breaks its contract. */
 export function computePair(series: PairSeries, options: ComputeOptions): PairFeatures {
-  const { families, market, from = 0, keep = "all", reuse = false } = options;
+  const { families, market, from = 0, keep = "all", reuse = false, scan = true, stats = false } =
+    options;
+  const colStats = stats
+    ? { nulls: [] as number[], min: [] as number[], max: [] as number[] }
+    : undefined;
   const batch = keep === "all";
   if (reuse && batch) {
     // the previous reuse call's outputs are free again
@@ -185,43 +246,28 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
     const done: Float64Array[] = [];
     for (const spec of famSpecs) {
       const direct = written32.get(spec.name);
+      const a = direct ? undefined : written.get(spec.name);
+      if (!direct && !a) {
+        throw new Error(`Family ${fam.name} did not write its column ${spec.name}`);
+      }
+      const f = direct ?? (reuse && batch
+        ? fromPool(outputPool, len, (n) => new Float32Array(n))
+        : new Float32Array(len));
+      const st = storeColumn(direct ?? a!, series.n - len, f, scan, stats);
+      specs.push(spec);
+      columns.push(f);
+      infinities.push(st.inf);
+      if (colStats) {
+        colStats.nulls.push(st.nulls);
+        colStats.min.push(st.min);
+        colStats.max.push(st.max);
+      }
       if (direct) {
-        // written straight into storage: only ±Infinity to replace
-        let inf = 0;
-        for (let i = 0; i < direct.length; i++) {
-          const v = direct[i];
-          if (v === Infinity || v === -Infinity) {
-            direct[i] = NaN;
-            inf++;
-          }
-        }
-        specs.push(spec);
-        columns.push(direct);
-        infinities.push(inf);
         written32.delete(spec.name);
         continue;
       }
-      const a = written.get(spec.name);
-      if (!a) throw new Error(`Family ${fam.name} did not write its column ${spec.name}`);
-      const f = reuse && batch
-        ? fromPool(outputPool, len, (n) => new Float32Array(n))
-        : new Float32Array(len);
-      // native element conversion (Float64 → Float32), then ±Infinity — a contract breach — is
-      // stored as NaN (null) and counted for the quality report
-      f.set(len === series.n ? a : a.subarray(series.n - len));
-      let inf = 0;
-      for (let i = 0; i < len; i++) {
-        const v = f[i];
-        if (v === Infinity || v === -Infinity) {
-          f[i] = NaN;
-          inf++;
-        }
-      }
-      specs.push(spec);
-      columns.push(f);
-      infinities.push(inf);
       written.delete(spec.name);
-      if (batch) done.push(a);
+      if (batch) done.push(a!);
     }
     if (written.size || written32.size) {
       throw new Error(
@@ -249,5 +295,5 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
     if (seen.has(s.name)) throw new Error(`Duplicate feature name ${s.name} (family ${s.family})`);
     seen.add(s.name);
   }
-  return { pair: series.pair, specs, columns, infinities, seconds };
+  return { pair: series.pair, specs, columns, infinities, seconds, stats: colStats };
 }
