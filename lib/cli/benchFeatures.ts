@@ -40,7 +40,9 @@ if (import.meta.main) {
       );
 
       // Flush the prepared lake (~3 GB of m1/bqx/targets just written) to disk first, so its
-      // writeback does not land inside the timed window of the feature build.
+      // writeback does not land inside the timed window of the feature build, and hand this
+      // process's synth/build garbage back (the child should not compete with it for memory).
+      await releaseNative();
       await new Deno.Command("sync").output().catch(() => undefined);
       // The feature build runs as its own process (`deno task features`), as a user runs it, so its
       // peak RSS is the build's alone (not this process's synth/build leftovers).
