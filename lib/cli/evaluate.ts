@@ -10,14 +10,11 @@
  * fold grid, e.g. `--train-days 20 --test-days 7 --step-days 7`.
  * @module
  */
-import { resolvePairs } from "../data/pairs.ts";
 import { openStore } from "../data/store.ts";
 import { formatRunTable } from "../eval/run.ts";
 import { walkForwardRun } from "../eval/walkForwardRun.ts";
 import { intFlag, main, parseFlags } from "./_args.ts";
-import { spreadFlag } from "./train.ts";
-
-const list = (s: string | undefined) => s?.split(",").map((x) => x.trim()).filter(Boolean);
+import { RUN_FLAGS, runOptionsFromFlags } from "./train.ts";
 
 /** Parse a positive number flag. */
 function numFlag(name: string, value: string | undefined, fallback: number): number {
@@ -32,54 +29,24 @@ function numFlag(name: string, value: string | undefined, fallback: number): num
 if (import.meta.main) {
   await main(async () => {
     const f = parseFlags({
-      models: "string",
-      pairs: "string",
-      horizons: "string",
-      lake: "string",
+      ...RUN_FLAGS,
       "train-days": "string",
       "test-days": "string",
       "step-days": "string",
       embargo: "string",
       "valid-fraction": "string",
       anchored: "boolean",
-      seed: "string",
-      runs: "string",
-      features: "string",
-      rounds: "string",
-      depth: "string",
-      "early-stopping": "string",
-      epochs: "string",
-      months: "string",
-      spread: "string",
-      stride: "string",
-      quiet: "boolean",
     });
-    const horizons = (list(f.horizons) ?? ["15"]).map((h) => intFlag("horizons", h, 15));
     const store = await openStore({ store: "lake", lake: f.lake ?? "data/lake" });
     try {
       const s = await walkForwardRun(store, {
-        models: list(f.models) ?? ["ridge", "gbdt"],
-        pairs: f.pairs && f.pairs !== "all" ? resolvePairs(f.pairs) : undefined,
-        horizons,
+        ...runOptionsFromFlags(f),
         trainDays: numFlag("train-days", f["train-days"], 60),
         testDays: numFlag("test-days", f["test-days"], 30),
         stepDays: numFlag("step-days", f["step-days"], 7),
         embargoMinutes: intFlag("embargo", f.embargo, 120),
         validFraction: numFlag("valid-fraction", f["valid-fraction"], 0.15),
         anchored: f.anchored ?? false,
-        seed: intFlag("seed", f.seed, 7),
-        runsDir: f.runs ?? "reports/runs",
-        features: list(f.features),
-        months: list(f.months),
-        gbdt: {
-          rounds: intFlag("rounds", f.rounds, 200),
-          maxDepth: intFlag("depth", f.depth, 6),
-          earlyStoppingRounds: intFlag("early-stopping", f["early-stopping"], 20),
-        },
-        modelOptions: f.epochs ? { mlp: { epochs: intFlag("epochs", f.epochs, 10) } } : undefined,
-        spreadPips: spreadFlag(f.spread),
-        trainStride: intFlag("stride", f.stride, 1),
-        silent: f.quiet ?? false,
       });
       const first = s.folds[0], last = s.folds[s.folds.length - 1];
       console.log(

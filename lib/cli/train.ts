@@ -11,10 +11,53 @@
  */
 import { resolvePairs } from "../data/pairs.ts";
 import { openStore } from "../data/store.ts";
-import { formatRunTable, trainRun } from "../eval/run.ts";
+import { formatRunTable, trainRun, type TrainRunOptions } from "../eval/run.ts";
 import { intFlag, main, parseFlags } from "./_args.ts";
 
 const list = (s: string | undefined) => s?.split(",").map((x) => x.trim()).filter(Boolean);
+
+/** Flags every run task takes (`train`, `evaluate`). */
+export const RUN_FLAGS = {
+  models: "string",
+  pairs: "string",
+  horizons: "string",
+  lake: "string",
+  seed: "string",
+  runs: "string",
+  features: "string",
+  rounds: "string",
+  depth: "string",
+  "early-stopping": "string",
+  months: "string",
+  epochs: "string",
+  spread: "string",
+  stride: "string",
+  quiet: "boolean",
+} as const;
+
+/** The run options {@linkcode RUN_FLAGS} set (defaults as documented in the module doc). */
+export function runOptionsFromFlags(
+  f: { [K in keyof typeof RUN_FLAGS]?: (typeof RUN_FLAGS)[K] extends "boolean" ? boolean : string },
+): TrainRunOptions {
+  return {
+    models: list(f.models) ?? ["ridge", "gbdt"],
+    pairs: f.pairs && f.pairs !== "all" ? resolvePairs(f.pairs) : undefined,
+    horizons: (list(f.horizons) ?? ["15"]).map((h) => intFlag("horizons", h, 15)),
+    seed: intFlag("seed", f.seed, 7),
+    runsDir: f.runs ?? "reports/runs",
+    features: list(f.features),
+    months: list(f.months),
+    gbdt: {
+      rounds: intFlag("rounds", f.rounds, 200),
+      maxDepth: intFlag("depth", f.depth, 6),
+      earlyStoppingRounds: intFlag("early-stopping", f["early-stopping"], 20),
+    },
+    modelOptions: f.epochs ? { mlp: { epochs: intFlag("epochs", f.epochs, 10) } } : undefined,
+    spreadPips: spreadFlag(f.spread),
+    trainStride: intFlag("stride", f.stride, 1),
+    silent: f.quiet ?? false,
+  };
+}
 
 /** `--spread`: undefined / "default" → per-pair defaults, else one spread in pips (≥ 0). */
 export function spreadFlag(value: string | undefined): number | undefined {
@@ -28,44 +71,11 @@ export function spreadFlag(value: string | undefined): number | undefined {
 
 if (import.meta.main) {
   await main(async () => {
-    const f = parseFlags({
-      models: "string",
-      pairs: "string",
-      horizons: "string",
-      lake: "string",
-      seed: "string",
-      runs: "string",
-      features: "string",
-      rounds: "string",
-      depth: "string",
-      "early-stopping": "string",
-      months: "string",
-      epochs: "string",
-      spread: "string",
-      stride: "string",
-      quiet: "boolean",
-      select: "string",
-    });
-    const horizons = (list(f.horizons) ?? ["15"]).map((h) => intFlag("horizons", h, 15));
+    const f = parseFlags({ ...RUN_FLAGS, select: "string" });
     const store = await openStore({ store: "lake", lake: f.lake ?? "data/lake" });
     try {
       const s = await trainRun(store, {
-        models: list(f.models) ?? ["ridge", "gbdt"],
-        pairs: f.pairs && f.pairs !== "all" ? resolvePairs(f.pairs) : undefined,
-        horizons,
-        seed: intFlag("seed", f.seed, 7),
-        runsDir: f.runs ?? "reports/runs",
-        features: list(f.features),
-        months: list(f.months),
-        gbdt: {
-          rounds: intFlag("rounds", f.rounds, 200),
-          maxDepth: intFlag("depth", f.depth, 6),
-          earlyStoppingRounds: intFlag("early-stopping", f["early-stopping"], 20),
-        },
-        modelOptions: f.epochs ? { mlp: { epochs: intFlag("epochs", f.epochs, 10) } } : undefined,
-        spreadPips: spreadFlag(f.spread),
-        trainStride: intFlag("stride", f.stride, 1),
-        silent: f.quiet ?? false,
+        ...runOptionsFromFlags(f),
         select: f.select === undefined ? undefined : intFlag("select", f.select, 200),
       });
       const seg = s.segments;

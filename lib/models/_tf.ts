@@ -10,6 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { atomicWrite } from "../data/lake.ts";
 import { Buffer } from "node:buffer";
 import type { Matrix, Target } from "./base.ts";
 
@@ -273,6 +274,15 @@ export const saveVars = (vars: readonly tf.Variable[]): SavedWeight[] =>
 /** Variables back from {@linkcode saveVars}. */
 export const loadVars = (ws: readonly SavedWeight[]): tf.Variable[] =>
   ws.map((w) => tf.tidy(() => tf.variable(tf.tensor(fromBase64(w.data), w.shape))));
+
+/** Write `${dir}/model.json` (directory created, atomic): the type, config, scalers and weights. */
+export function writeModelJson(
+  dir: string,
+  model: { type: string } & Record<string, unknown>,
+): void {
+  Deno.mkdirSync(dir, { recursive: true });
+  atomicWrite(`${dir}/model.json`, JSON.stringify(model));
+}
 
 /** Read `${dir}/model.json` and check its type. */
 export function readModelJson(dir: string, type: string): Record<string, any> {

@@ -28,7 +28,6 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { atomicWrite } from "../data/lake.ts";
 import { type FitReport, type Matrix, resolveConfig } from "./base.ts";
 import { selectBackend } from "./backend.ts";
 import { type EpochLog, type Trainable, trainLoop, type TrainLoopResult } from "./train.ts";
@@ -48,6 +47,7 @@ import {
   readVars,
   saveVars,
   standardize,
+  writeModelJson,
   writeVars,
 } from "./_tf.ts";
 
@@ -271,17 +271,13 @@ export class AutoencoderModel {
     if (!this.#scaler || !this.#encoder.length) {
       throw new Error("AutoencoderModel.save() before fit()");
     }
-    Deno.mkdirSync(dir, { recursive: true });
-    atomicWrite(
-      `${dir}/model.json`,
-      JSON.stringify({
-        type: this.type,
-        config: this.config,
-        scaler: this.#scaler,
-        encoder: saveVars(this.#encoder),
-        decoder: saveVars(this.#decoder),
-      }),
-    );
+    writeModelJson(dir, {
+      type: this.type,
+      config: this.config,
+      scaler: this.#scaler,
+      encoder: saveVars(this.#encoder),
+      decoder: saveVars(this.#decoder),
+    });
   }
 
   /** Load a model saved by {@linkcode AutoencoderModel.save} (on the current tfjs backend). */

@@ -39,7 +39,6 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { atomicWrite } from "../data/lake.ts";
 import { gatherSequences, type SequenceIndex, sequenceIndex } from "../dataset/sequences.ts";
 import { type FitReport, type Matrix, type Model, resolveConfig, type Target } from "./base.ts";
 import { selectBackend } from "./backend.ts";
@@ -59,6 +58,7 @@ import {
   readVars,
   saveVars,
   standardizeInPlace,
+  writeModelJson,
   writeVars,
 } from "./_tf.ts";
 
@@ -347,16 +347,12 @@ export class LstmModel implements Model {
 
   save(dir: string): void {
     if (!this.#scaler || !this.#vars.length) throw new Error("LstmModel.save() before fit()");
-    Deno.mkdirSync(dir, { recursive: true });
-    atomicWrite(
-      `${dir}/model.json`,
-      JSON.stringify({
-        type: this.type,
-        config: this.config,
-        scaler: this.#scaler,
-        weights: saveVars(this.#vars),
-      }),
-    );
+    writeModelJson(dir, {
+      type: this.type,
+      config: this.config,
+      scaler: this.#scaler,
+      weights: saveVars(this.#vars),
+    });
   }
 
   /** Load a model saved by {@linkcode LstmModel.save} (on the current tfjs backend). */

@@ -29,7 +29,6 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { atomicWrite } from "../data/lake.ts";
 import { type FitReport, type Matrix, type Model, resolveConfig, type Target } from "./base.ts";
 import { selectBackend } from "./backend.ts";
 import { type Trainable, trainLoop } from "./train.ts";
@@ -51,6 +50,7 @@ import {
   readVars,
   saveVars,
   standardize,
+  writeModelJson,
   writeVars,
 } from "./_tf.ts";
 
@@ -267,16 +267,12 @@ export class MlpModel implements Model {
 
   save(dir: string): void {
     if (!this.#scaler || !this.#vars.length) throw new Error("MlpModel.save() before fit()");
-    Deno.mkdirSync(dir, { recursive: true });
-    atomicWrite(
-      `${dir}/model.json`,
-      JSON.stringify({
-        type: this.type,
-        config: this.config,
-        scaler: this.#scaler,
-        weights: saveVars(this.#vars),
-      }),
-    );
+    writeModelJson(dir, {
+      type: this.type,
+      config: this.config,
+      scaler: this.#scaler,
+      weights: saveVars(this.#vars),
+    });
   }
 
   /** Load a model saved by {@linkcode MlpModel.save} (on the current tfjs backend). */

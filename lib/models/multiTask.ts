@@ -37,7 +37,6 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { atomicWrite } from "../data/lake.ts";
 import { type FitReport, type Matrix, type Model, resolveConfig, type Target } from "./base.ts";
 import { selectBackend } from "./backend.ts";
 import { type EpochLog, type Trainable, trainLoop, type TrainLoopResult } from "./train.ts";
@@ -58,6 +57,7 @@ import {
   readVars,
   saveVars,
   standardize,
+  writeModelJson,
   writeVars,
 } from "./_tf.ts";
 
@@ -393,15 +393,15 @@ export class MultiTaskModel {
     return new MultiTaskHead(this, h);
   }
 
-  #json(extra: Record<string, unknown> = {}): string {
-    return JSON.stringify({
+  #body(extra: Record<string, unknown> = {}) {
+    return {
       type: this.type,
       config: this.config,
       ...extra,
       scalers: this.#scalers,
       trunk: saveVars(this.#trunk),
       heads: saveVars(this.#heads),
-    });
+    };
   }
 
   /** Write `model.json` (config, scalers, weights) into `dir`; `head` marks a view's horizon. */
@@ -409,8 +409,7 @@ export class MultiTaskModel {
     if (!this.#scalers || !this.#trunk.length) {
       throw new Error("MultiTaskModel.save() before fit()");
     }
-    Deno.mkdirSync(dir, { recursive: true });
-    atomicWrite(`${dir}/model.json`, this.#json(head === undefined ? {} : { head }));
+    writeModelJson(dir, this.#body(head === undefined ? {} : { head }));
   }
 
   /** Load a model saved by {@linkcode MultiTaskModel.save} (on the current tfjs backend). */
