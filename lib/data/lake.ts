@@ -234,14 +234,27 @@ export function writePartitions(
   );
 }
 
+/** Whether a regular file exists at `path`. */
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
 /** One month to store: its rows' span and a function that writes the Parquet file to a path. */
 export interface MonthPart {
   month: string;
   rows: number;
   firstMs: number;
   lastMs: number;
-  /** Write the partition file to `path` (a temp file beside the final one). */
-  encode: (path: string) => void;
+  /**
+   * Write the partition file to `path` (a temp file beside the final one). It may finish the
+   * write asynchronously (return a promise) once it no longer needs its inputs; such a part needs
+   * a `contentHash` and is committed by {@linkcode finishMonthsAsync}, which awaits the write.
+   */
+  encode: (path: string) => void | Promise<unknown>;
   /** Caller's idempotency key; when absent the file's SHA-256 is used. */
   contentHash?: string;
   /** What `contentHash` covers. @default "data" */
@@ -255,6 +268,10 @@ export interface StagedMonths {
   pair: string;
   params: Record<string, unknown>;
   parts: { part: MonthPart; rel: string; tmp: string; hash: string }[];
+  /** Asynchronous encodes still writing (awaited by {@linkcode finishMonthsAsync}). */
+  pending: Promise<unknown>[];
+  /** Set once `pending` has been awaited. */
+  settled?: boolean;
 }
 
 /**
@@ -272,17 +289,29 @@ export function stageMonths(
   // the pre-check reads the manifest once (the authoritative compare is repeated under the lock)
   const before = readManifest(root).partitions.filter((p) => p.table === table && p.pair === pair);
   const stored = (month: string) => before.find((p) => p.month === month);
-  const out: StagedMonths = { root, table, pair, params, parts: [] };
+  const out: StagedMonths = { root, table, pair, params, parts: [], pending: [] };
   try {
     for (const part of parts) {
       const rel = partitionPath(table, pair, part.month);
-      if (part.contentHash !== undefined && stored(part.month)?.sha256 === part.contentHash) {
+      if (
+        part.contentHash !== undefined && stored(part.month)?.sha256 === part.contentHash &&
+        isFile(`${root}/${rel}`)
+      ) {
         out.parts.push({ part, rel, tmp: "", hash: part.contentHash }); // unchanged: not encoded
         continue;
       }
       const tmp = tempPathFor(`${root}/${rel}`);
       out.parts.push({ part, rel, tmp, hash: "" });
-      part.encode(tmp);
+      const done = part.encode(tmp);
+      if (done instanceof Promise) {
+        done.catch(() => {}); // awaited (and reported) by finishMonthsAsync
+        out.pending.push(done);
+        if (part.contentHash === undefined) {
+          throw new Error(
+            `${table}/${pair}/${part.month}: an asynchronous encode needs a contentHash`,
+          );
+        }
+      }
       out.parts[out.parts.length - 1].hash = part.contentHash ?? sha256(Deno.readFileSync(tmp));
     }
   } catch (e) {
@@ -298,6 +327,9 @@ export function stageMonths(
  */
 export function finishMonths(staged: StagedMonths, synced = false): WriteResult[] {
   const { root, table, pair, params } = staged;
+  if (staged.pending.length && !staged.settled) {
+    throw new Error(`${table}/${pair}: asynchronous writes pending, use finishMonthsAsync`);
+  }
   return withManifestLock(root, () => {
     const manifest = readManifest(root);
     const results: WriteResult[] = [];
@@ -307,10 +339,7 @@ export function finishMonths(staged: StagedMonths, synced = false): WriteResult[
         p.table === table && p.pair === pair && p.month === month
       );
       const prev = idx >= 0 ? manifest.partitions[idx] : undefined;
-      let exists = false;
-      try {
-        exists = Deno.statSync(`${root}/${rel}`).isFile;
-      } catch { /* not there */ }
+      const exists = isFile(`${root}/${rel}`);
       if (prev && prev.sha256 === hash && exists) {
         if (tmp) Deno.removeSync(tmp);
         results.push({ month, rows, status: "unchanged" });
@@ -319,7 +348,11 @@ export function finishMonths(staged: StagedMonths, synced = false): WriteResult[
       if (!tmp) {
         // the manifest matched before encoding but the file vanished meanwhile: encode now
         const t2 = tempPathFor(`${root}/${rel}`);
-        part.encode(t2);
+        if (part.encode(t2) instanceof Promise) {
+          // its inputs may be gone by now (a feature build reuses them for the next pair)
+          Deno.removeSync(t2);
+          throw new Error(`${root}/${rel} vanished while being rebuilt: run the build again`);
+        }
         commitTemp(t2, `${root}/${rel}`);
       } else commitTemp(tmp, `${root}/${rel}`, synced);
       const entry: PartitionEntry = {
@@ -351,6 +384,8 @@ export function finishMonths(staged: StagedMonths, synced = false): WriteResult[
  */
 export async function finishMonthsAsync(staged: StagedMonths): Promise<WriteResult[]> {
   try {
+    await Promise.all(staged.pending);
+    staged.settled = true;
     await Promise.all(
       staged.parts.filter((p) => p.tmp).map(async ({ tmp }) => {
         const f = await Deno.open(tmp, { read: true, write: true });
@@ -368,8 +403,15 @@ export async function finishMonthsAsync(staged: StagedMonths): Promise<WriteResu
   return finishMonths(staged, true);
 }
 
-/** Remove the temp files of staged months (after an error). */
+/**
+ * Remove the temp files of staged months (after an error); again once any asynchronous write
+ * still running has ended (it could recreate its file).
+ */
 export function discardStaged(staged: StagedMonths): void {
+  if (staged.pending.length && !staged.settled) {
+    staged.settled = true;
+    Promise.allSettled(staged.pending).then(() => discardStaged(staged));
+  }
   for (const { tmp } of staged.parts) {
     if (!tmp) continue;
     try {

@@ -22,7 +22,12 @@ import {
   stageMonths,
   type WriteResult,
 } from "../data/lake.ts";
-import { type ParquetColumn, writeParquetColumns } from "../data/parquetWriter.ts";
+import {
+  type ParquetColumn,
+  parquetWritesIdle,
+  releaseParquetStaging,
+  writeParquetColumnsAsync,
+} from "../data/parquetWriter.ts";
 import { WINDOWS } from "../data/schema.ts";
 import type { Store } from "../data/store.ts";
 import { progress } from "../progress.ts";
@@ -285,16 +290,21 @@ export async function buildFeaturesForPair(
   const params = { families: families.map((x) => x.name), features: f.specs.length };
   if (store.kind === "lake") {
     // the lake writes the wide Parquet straight from the typed arrays (parquetWriter.ts: ~2× the
-    // speed of building polars frames and encoding them), one month per partition
+    // speed of building polars frames and encoding them), one month per partition, bypassing
+    // the page cache (direct I/O: the build writes ~33 GB it does not read back)
     const columns: ParquetColumn[] = [
       { name: "ts_utc", type: "timestamp_ms", data: series.ts, nullable: false },
       ...f.specs.map((spec, j) => ({
         name: spec.name,
         type: "float" as const,
         data: f.columns[j],
+        lastNull: f.stats?.lastNull[j],
       })),
     ];
     const key = featureInputKey(store.location, pair, params);
+    // the previous pair's writes ran during this pair's compute: let them finish (their staging
+    // buffers are reused below)
+    await parquetWritesIdle();
     const staged = stageMonths(
       store.location,
       "features",
@@ -306,7 +316,9 @@ export async function buildFeaturesForPair(
         lastMs: series.ts[b - 1],
         contentHash: key(month),
         hashOf: "inputs" as const,
-        encode: (path: string) => writeParquetColumns(path, columns, { start: a, end: b }),
+        // encoded into an aligned buffer now (the columns are reused by the next pair), written
+        // to disk asynchronously with direct I/O while the next pair computes
+        encode: (path: string) => writeParquetColumnsAsync(path, columns, { start: a, end: b }),
       })),
       params,
     );
@@ -381,6 +393,7 @@ export async function buildFeatures(
       bar.tick(1, pair);
       await releaseNative();
     }
+    releaseParquetStaging(); // the staging buffers (~1 GB) are not needed after the build
   } else {
     // Each worker loads all series once (the market) and builds the pairs it is handed.
     const queue = [...pairs];

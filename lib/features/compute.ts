@@ -62,8 +62,12 @@ export interface PairFeatures {
   infinities: number[];
   /** Seconds per family. */
   seconds: Record<string, number>;
-  /** Per column, with `stats: true`: nulls (±Infinity included), min and max of the stored values. */
-  stats?: { nulls: number[]; min: number[]; max: number[] };
+  /**
+   * Per column, with `stats: true`: nulls (±Infinity included), min and max of the stored values,
+   * and the row of the last null (−1 when none; warm-up nulls come first, so the Parquet writer
+   * need not look for nulls after it).
+   */
+  stats?: { nulls: number[]; min: number[]; max: number[]; lastNull: number[] };
 }
 
 /**
@@ -78,19 +82,21 @@ function storeColumn(
   dst: Float32Array,
   scan: boolean,
   stats: boolean,
-): { inf: number; nulls: number; min: number; max: number } {
+): { inf: number; nulls: number; min: number; max: number; lastNull: number } {
   const len = dst.length;
-  let inf = 0, nulls = 0, min = Infinity, max = -Infinity;
+  let inf = 0, nulls = 0, min = Infinity, max = -Infinity, lastNull = -1;
   if (stats) {
     for (let i = 0; i < len; i++) {
       const v = src[off + i];
       if (v !== v) {
         dst[i] = NaN;
         nulls++;
+        lastNull = i;
       } else if (v === Infinity || v === -Infinity) {
         dst[i] = NaN;
         nulls++;
         inf++;
+        lastNull = i;
       } else {
         const w = Math.fround(v);
         dst[i] = w;
@@ -107,7 +113,7 @@ function storeColumn(
       } else if (src !== dst) dst[i] = v;
     }
   } else if (src !== dst) dst.set(off ? src.subarray(off) : src);
-  return { inf, nulls, min, max };
+  return { inf, nulls, min, max, lastNull };
 }
 
 /**
@@ -194,7 +200,7 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
   const { families, market, from = 0, keep = "all", reuse = false, scan = true, stats = false } =
     options;
   const colStats = stats
-    ? { nulls: [] as number[], min: [] as number[], max: [] as number[] }
+    ? { nulls: [] as number[], min: [] as number[], max: [] as number[], lastNull: [] as number[] }
     : undefined;
   const batch = keep === "all";
   if (reuse && batch) {
@@ -261,6 +267,7 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
         colStats.nulls.push(st.nulls);
         colStats.min.push(st.min);
         colStats.max.push(st.max);
+        colStats.lastNull.push(st.lastNull);
       }
       if (direct) {
         written32.delete(spec.name);

@@ -2,9 +2,12 @@ import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import {
   atomicWrite,
+  finishMonths,
+  finishMonthsAsync,
   listPartitions,
   readManifest,
   readTable,
+  stageMonths,
   writePartitions,
 } from "../../lib/data/lake.ts";
 import { withRateIndex } from "../../lib/data/rateIndex.ts";
@@ -133,4 +136,79 @@ Deno.test("writePartitions() with a contentHash skips identical data before enco
     () => writePartitions(root, "features", "eurusd", twoMonths(), { contentHash: "x" }),
     /spans 2 months, expected one/,
   );
+});
+
+Deno.test("stageMonths() with asynchronous encoders: finishMonthsAsync awaits the writes; finishMonths refuses; errors leave no temp files", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const part = (month: string, body: string, delay: number, fail = false) => ({
+      month,
+      rows: 1,
+      firstMs: Date.parse(`${month}-01`),
+      lastMs: Date.parse(`${month}-01`),
+      contentHash: `h-${month}-${body}`,
+      hashOf: "inputs" as const,
+      encode: async (path: string) => {
+        await new Promise((r) => setTimeout(r, delay));
+        if (fail) throw new Error(`disk full writing ${path}`);
+        await Deno.writeTextFile(path, body);
+      },
+    });
+    // the writes finish after stageMonths returned; the commit sees complete files
+    const staged = stageMonths(root, "features", "eurusd", [
+      part("2024-01", "jan", 30),
+      part("2024-02", "feb", 5),
+    ]);
+    assert.equal(staged.pending.length, 2);
+    assert.throws(() => finishMonths(staged), /asynchronous writes pending/);
+    const res = await finishMonthsAsync(staged);
+    assert.deepEqual(res.map((r) => r.status), ["written", "written"]);
+    assert.equal(
+      Deno.readTextFileSync(`${root}/features/pair=eurusd/month=2024-01.parquet`),
+      "jan",
+    );
+    assert.equal(
+      Deno.readTextFileSync(`${root}/features/pair=eurusd/month=2024-02.parquet`),
+      "feb",
+    );
+    // same keys again: nothing encoded
+    const again = stageMonths(root, "features", "eurusd", [part("2024-01", "jan", 0)]);
+    assert.equal(again.pending.length, 0);
+    assert.deepEqual((await finishMonthsAsync(again)).map((r) => r.status), ["unchanged"]);
+    // a failing asynchronous write: the commit rejects, nothing is replaced, no temp file stays
+    const bad = stageMonths(root, "features", "eurusd", [
+      part("2024-01", "jan2", 5),
+      part("2024-02", "feb2", 20, true),
+    ]);
+    await assert.rejects(finishMonthsAsync(bad), /disk full/);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(
+      [...Deno.readDirSync(`${root}/features/pair=eurusd`)].map((e) => e.name).sort(),
+      ["month=2024-01.parquet", "month=2024-02.parquet"],
+    );
+    assert.equal(
+      Deno.readTextFileSync(`${root}/features/pair=eurusd/month=2024-01.parquet`),
+      "jan",
+    );
+    // an asynchronous encoder without a contentHash is refused
+    assert.throws(
+      () =>
+        stageMonths(root, "features", "gbpusd", [{
+          ...part("2024-01", "x", 0),
+          contentHash: undefined,
+        }]),
+      /asynchronous encode needs a contentHash/,
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    const left = (() => {
+      try {
+        return [...Deno.readDirSync(`${root}/features/pair=gbpusd`)].map((e) => e.name);
+      } catch {
+        return [];
+      }
+    })();
+    assert.deepEqual(left, []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

@@ -2,8 +2,13 @@ import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import {
   encodeParquetColumns,
+  lastWriteWasDirect,
   type ParquetColumn,
+  parquetWritesIdle,
+  refuseDirectIn,
+  releaseParquetStaging,
   writeParquetColumns,
+  writeParquetColumnsAsync,
 } from "../../lib/data/parquetWriter.ts";
 
 const T0 = Date.UTC(2020, 0, 1);
@@ -272,4 +277,153 @@ Deno.test({
       Deno.removeSync(dir, { recursive: true });
     }
   },
+});
+
+/** File system type of the mount holding `path` (longest mount-point prefix in /proc/mounts). */
+function fsType(path: string): string {
+  try {
+    let best = "", type = "unknown";
+    for (const line of Deno.readTextFileSync("/proc/mounts").split("\n")) {
+      const [, mnt, t] = line.split(" ");
+      if (mnt && path.startsWith(mnt) && mnt.length >= best.length) [best, type] = [mnt, t];
+    }
+    return type;
+  } catch {
+    return "unknown";
+  }
+}
+
+Deno.test("parquetWriter: direct I/O and buffered writes give the same bytes (multi-block, padded tail)", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    // 3 columns × 1.1M rows ≈ 13 MB: more than one 8 MiB staging block, an unaligned tail, nulls
+    const n = 1_100_000, r = rng(11);
+    const cols: ParquetColumn[] = [
+      { name: "ts_utc", type: "timestamp_ms", data: tsCol(n) },
+      { name: "a", type: "float", data: Float32Array.from({ length: n }, () => r() - 0.5) },
+      {
+        name: "b",
+        type: "float",
+        data: Float32Array.from({ length: n }, (_, i) => (i % 97 < 3 ? NaN : r())),
+      },
+    ];
+    const want = encodeParquetColumns(cols, { start: 5, end: n - 7 });
+    const sizeD = writeParquetColumns(`${dir}/d.parquet`, cols, { start: 5, end: n - 7 });
+    const direct = lastWriteWasDirect();
+    const sizeB = writeParquetColumns(`${dir}/b.parquet`, cols, { start: 5, end: n - 7 }, {
+      direct: false,
+    });
+    assert.equal(lastWriteWasDirect(), false);
+    assert.equal(sizeD, want.length);
+    assert.equal(sizeB, want.length);
+    assert.ok(want.length % 4096 !== 0, "the tail must exercise padding + truncate");
+    assert.deepEqual(Deno.readFileSync(`${dir}/d.parquet`), want);
+    assert.deepEqual(Deno.readFileSync(`${dir}/b.parquet`), want);
+    const type = fsType(Deno.realPathSync(dir));
+    if (Deno.build.os === "linux" && ["ext4", "xfs", "btrfs"].includes(type)) {
+      assert.ok(direct, `direct I/O expected on ${type}`);
+    } else {
+      console.log(`direct I/O ${direct ? "used" : "not used"} on ${type} (${Deno.build.os})`);
+    }
+    // a small file (less than one aligned block) round-trips too
+    writeParquetColumns(`${dir}/s.parquet`, cols, { start: 0, end: 3 });
+    assert.deepEqual(
+      Deno.readFileSync(`${dir}/s.parquet`),
+      encodeParquetColumns(cols, { start: 0, end: 3 }),
+    );
+    assert.equal(pl.readParquet(`${dir}/s.parquet`).height, 3);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("parquetWriter: where direct I/O is refused, writes fall back to buffered (same bytes)", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    refuseDirectIn(dir); // what an EINVAL from the file system records (tmpfs before Linux 6.6)
+    const cols: ParquetColumn[] = [
+      { name: "ts_utc", type: "timestamp_ms", data: tsCol(100) },
+      { name: "x", type: "float", data: Float32Array.from({ length: 100 }, (_, i) => i / 3) },
+    ];
+    for (const name of ["a", "b"]) {
+      writeParquetColumns(`${dir}/${name}.parquet`, cols, { start: 0, end: 100 });
+      assert.equal(lastWriteWasDirect(), false);
+      assert.deepEqual(
+        Deno.readFileSync(`${dir}/${name}.parquet`),
+        encodeParquetColumns(cols, { start: 0, end: 100 }),
+      );
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("parquetWriter: async write encodes before returning (columns reusable at once), same bytes", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const n = 1_300_000, r = rng(5);
+    const a = Float32Array.from({ length: n }, (_, i) => (i % 101 === 0 ? NaN : r()));
+    const cols: ParquetColumn[] = [
+      { name: "ts_utc", type: "timestamp_ms", data: tsCol(n) },
+      { name: "a", type: "float", data: a },
+    ];
+    const ranges = [[0, 600_000], [600_000, n - 3], [7, 12]] as const;
+    const want = ranges.map(([start, end]) => encodeParquetColumns(cols, { start, end }));
+    const writes = ranges.map(([start, end], k) =>
+      writeParquetColumnsAsync(`${dir}/${k}.parquet`, cols, { start, end })
+    );
+    a.fill(-1); // the caller reuses its columns as soon as the calls return
+    const results = await Promise.all(writes);
+    await parquetWritesIdle();
+    const type = fsType(Deno.realPathSync(dir));
+    for (let k = 0; k < ranges.length; k++) {
+      assert.equal(results[k].bytes, want[k].length);
+      assert.deepEqual(Deno.readFileSync(`${dir}/${k}.parquet`), want[k]);
+      if (Deno.build.os === "linux" && ["ext4", "xfs", "btrfs"].includes(type)) {
+        assert.ok(results[k].direct, `direct I/O expected on ${type}`);
+      }
+    }
+    assert.equal(pl.readParquet(`${dir}/2.parquet`).height, 5);
+    // buffered fallback (refused directory) gives the same bytes
+    refuseDirectIn(`${dir}/sub`);
+    Deno.mkdirSync(`${dir}/sub`);
+    const b = await writeParquetColumnsAsync(`${dir}/sub/x.parquet`, [
+      { name: "ts_utc", type: "timestamp_ms", data: tsCol(50) },
+    ], { start: 3, end: 40 });
+    assert.equal(b.direct, false);
+    assert.deepEqual(
+      Deno.readFileSync(`${dir}/sub/x.parquet`),
+      encodeParquetColumns([{ name: "ts_utc", type: "timestamp_ms", data: tsCol(50) }], {
+        start: 3,
+        end: 40,
+      }),
+    );
+  } finally {
+    releaseParquetStaging();
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("parquetWriter: a lastNull hint (exact or an upper bound) gives the same bytes as a full scan", () => {
+  const r = rng(23);
+  for (let trial = 0; trial < 40; trial++) {
+    const n = 50 + Math.floor(r() * 200);
+    const data = new Float32Array(n).map(() => r());
+    // nulls: a warm-up prefix and a few scattered ones, or none
+    const warm = trial % 4 === 0 ? 0 : Math.floor(r() * n / 2);
+    data.fill(NaN, 0, warm);
+    if (trial % 3 === 0) { for (let k = 0; k < 3; k++) data[Math.floor(r() * n)] = NaN; }
+    let last = -1;
+    for (let i = 0; i < n; i++) if (data[i] !== data[i]) last = i;
+    const start = Math.floor(r() * n / 3), end = n - Math.floor(r() * n / 3);
+    const base: ParquetColumn = { name: "x", type: "float", data };
+    const want = encodeParquetColumns([base], { start, end });
+    for (const hint of [last, Math.min(n - 1, last + Math.floor(r() * 20)), n - 1]) {
+      assert.deepEqual(
+        encodeParquetColumns([{ ...base, lastNull: hint }], { start, end }),
+        want,
+        `trial ${trial} hint ${hint} (last ${last}, rows ${start}..${end})`,
+      );
+    }
+  }
 });
