@@ -62,6 +62,8 @@ export interface PairFeatures {
   infinities: number[];
   /** Seconds per family. */
   seconds: Record<string, number>;
+  /** With `keep: "last"`: the row vector itself (`columns[j]` is a view of element j). */
+  row?: Float32Array;
   /**
    * Per column, with `stats: true`: nulls (±Infinity included), min and max of the stored values,
    * and the row of the last null (−1 when none; warm-up nulls come first, so the Parquet writer
@@ -184,15 +186,42 @@ function sharedArrays(shared: Map<string, unknown>): Set<ArrayBufferLike> {
   return held;
 }
 
-const specCache = new WeakMap<FeatureFamily, Map<string, FeatureSpec[]>>();
+/** A family's specs for one pair and set of present pairs, with each name's index. */
+interface FamilySpecs {
+  specs: FeatureSpec[];
+  index: Map<string, number>;
+}
+const specCache = new WeakMap<FeatureFamily, Map<string, FamilySpecs>>();
 /** A family's specs for a pair and set of present pairs, built once (the live path asks every minute). */
-function specsOf(fam: FeatureFamily, pair: string, present: readonly string[]): FeatureSpec[] {
+function specsOf(fam: FeatureFamily, pair: string, present: readonly string[]): FamilySpecs {
   let m = specCache.get(fam);
   if (!m) specCache.set(fam, m = new Map());
   const key = `${pair}|${present.join(",")}`;
   let s = m.get(key);
-  if (!s) m.set(key, s = fam.specs(pair, present));
+  if (!s) {
+    const specs = fam.specs(pair, present);
+    m.set(key, s = { specs, index: new Map(specs.map((x, j) => [x.name, j])) });
+  }
   return s;
+}
+
+/** Name lists already checked for duplicates (by the families' spec arrays, in order). */
+const checkedLists = new WeakMap<readonly FeatureFamily[], Set<string>>();
+/** Throw on a feature name used twice across families; each distinct list is checked once. */
+function checkUnique(
+  families: readonly FeatureFamily[],
+  key: string,
+  specs: readonly FeatureSpec[],
+): void {
+  let done = checkedLists.get(families);
+  if (!done) checkedLists.set(families, done = new Set());
+  if (done.has(key)) return;
+  const seen = new Set<string>();
+  for (const s of specs) {
+    if (seen.has(s.name)) throw new Error(`Duplicate feature name ${s.name} (family ${s.family})`);
+    seen.add(s.name);
+  }
+  done.add(key);
 }
 
 /** Compute every family for one pair. Throws naming the family when it breaks its contract. */
@@ -216,47 +245,63 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
   const infinities: number[] = [];
   const seconds: Record<string, number> = {};
   const shared = new Map<string, unknown>();
+  // live ("last"): every column's single value lives in one row vector
+  const row = batch ? undefined : new Float32Array(
+    families.reduce((k, fam) => k + specsOf(fam, series.pair, present).specs.length, 0),
+  );
   const kept: Float64Array[] = [];
   for (const fam of families) {
     const t0 = performance.now();
-    const famSpecs = specsOf(fam, series.pair, present);
-    const written = new Map<string, Float64Array>();
-    const written32 = new Map<string, Float32Array>();
-    const once = (name: string) => {
-      if (written.has(name) || written32.has(name)) {
+    const { specs: famSpecs, index } = specsOf(fam, series.pair, present);
+    // the column written for spec j (Float64 sink or direct Float32 storage), by index
+    const written: (Float64Array | undefined)[] = new Array(famSpecs.length);
+    const written32: (Float32Array | undefined)[] = new Array(famSpecs.length);
+    const stray: string[] = []; // names not in the family's specs
+    const slotOf = (name: string): number => {
+      const j = index.get(name);
+      if (j === undefined) stray.push(name);
+      else if (written[j] || written32[j]) {
         throw new Error(`Family ${fam.name} wrote column ${name} twice`);
       }
+      return j ?? -1;
     };
     const out32 = batch
       ? (name: string) => {
-        once(name);
+        const j = slotOf(name);
         const f = (reuse
           ? fromPool(outputPool, len, (n) => new Float32Array(n))
           : new Float32Array(len))
           .fill(NaN);
-        written32.set(name, f);
+        if (j >= 0) written32[j] = f;
         return f;
       }
       : undefined;
     fam.compute(series, { from, market, shared, out32 }, (name) => {
-      once(name);
+      const j = slotOf(name);
       // Batch: a NaN-filled column (recycled). Live ("last"): columns reuse scratch arrays and only
       // the rows from `from − LIVE_BACKFILL` on are reset (earlier rows are never read).
       const a = batch
         ? fromPool(sinkPool, series.n, (n) => new Float64Array(n)).fill(NaN)
         : scratch(slot++, series.n);
       if (!batch) a.fill(NaN, Math.max(0, from - LIVE_BACKFILL));
-      written.set(name, a);
+      if (j >= 0) written[j] = a;
       return a;
     });
+    if (stray.length) {
+      throw new Error(`Family ${fam.name} wrote column(s) not in its specs: ${stray.join(", ")}`);
+    }
     const done: Float64Array[] = [];
-    for (const spec of famSpecs) {
-      const direct = written32.get(spec.name);
-      const a = direct ? undefined : written.get(spec.name);
+    for (let j = 0; j < famSpecs.length; j++) {
+      const spec = famSpecs[j];
+      const direct = written32[j];
+      const a = direct ? undefined : written[j];
       if (!direct && !a) {
         throw new Error(`Family ${fam.name} did not write its column ${spec.name}`);
       }
-      const f = direct ?? (reuse && batch
+      // live: a one-row view of the call's row vector (no buffer per column)
+      const f = direct ?? (!batch
+        ? row!.subarray(columns.length, columns.length + 1)
+        : reuse
         ? fromPool(outputPool, len, (n) => new Float32Array(n))
         : new Float32Array(len));
       const st = storeColumn(direct ?? a!, series.n - len, f, scan, stats);
@@ -269,19 +314,7 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
         colStats.max.push(st.max);
         colStats.lastNull.push(st.lastNull);
       }
-      if (direct) {
-        written32.delete(spec.name);
-        continue;
-      }
-      written.delete(spec.name);
-      if (batch) done.push(a!);
-    }
-    if (written.size || written32.size) {
-      throw new Error(
-        `Family ${fam.name} wrote column(s) not in its specs: ${
-          [...written.keys(), ...written32.keys()].join(", ")
-        }`,
-      );
+      if (!direct && batch) done.push(a!);
     }
     if (batch) {
       const held = sharedArrays(shared);
@@ -297,10 +330,6 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
   // arrays published in `shared` are free once the pair is done
   for (const a of kept) if (sinkPool.length < SINK_POOL_MAX) sinkPool.push(whole(a, Float64Array));
   if (reuse && batch) lastOutputs = columns;
-  const seen = new Set<string>();
-  for (const s of specs) {
-    if (seen.has(s.name)) throw new Error(`Duplicate feature name ${s.name} (family ${s.family})`);
-    seen.add(s.name);
-  }
-  return { pair: series.pair, specs, columns, infinities, seconds, stats: colStats };
+  checkUnique(families, `${series.pair}|${present.join(",")}`, specs);
+  return { pair: series.pair, specs, columns, infinities, seconds, stats: colStats, row };
 }

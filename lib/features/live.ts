@@ -47,9 +47,7 @@ export function liveFeatures(history: readonly PairSeries[], options: LiveOption
   for (const s of tails) {
     if (pairs && !pairs.includes(s.pair)) continue;
     const f = computePair(s, { families, market, from: s.n - 1, keep: "last" });
-    const values = new Float32Array(f.columns.length);
-    for (let j = 0; j < values.length; j++) values[j] = f.columns[j][0];
-    out.push({ pair: s.pair, ts: s.ts[s.n - 1], specs: f.specs, values });
+    out.push({ pair: s.pair, ts: s.ts[s.n - 1], specs: f.specs, values: f.row! });
   }
   return out;
 }

@@ -16,9 +16,12 @@
  *   range is |Δbqx|, +DM = max(Δbqx, 0), −DM = max(−Δbqx, 0), and %K / %R use the BQX range.
  * - Smoothing: `wilder()` (α = 1/n) and `ema()` (α = 2/(span+1)), both seeded with the simple mean
  *   of their first n defined inputs (TA-Lib's convention), so they are recursive over the whole
- *   series: `from` does not shorten them (only the windowed outputs start at `from`). The chains
- *   run fused, side by side on scalars (the kernels' arithmetic, bit for bit), one pass each for
- *   RSI, MACD and the directional system, writing only rows `from..`.
+ *   series. The chains run fused, side by side on scalars (the kernels' arithmetic, bit for bit),
+ *   one pass each for RSI, MACD and the directional system, writing only rows `from..`. From a
+ *   later `from` (the live path) they start {@linkcode RECURSIVE_BURN_IN} rows before it: the
+ *   seed's weight there is at most (20/21)^1500 ≈ 1e-32 (RSI 21, the slowest chain; ADX, a
+ *   chain of chains, (13/14)^1470 ≈ 1e-47), so the value equals the full-history one far below
+ *   Float32 precision, and the live vector costs a sixth of a 4096-row pass.
  * - RSI n: changes d = c(t) − c(t−1) from t = 1; average gain / loss = wilder(max(d, 0)) /
  *   wilder(max(−d, 0)); RSI = 100·AG/(AG + AL) (= 100 − 100/(1 + RS)); NaN when AG + AL = 0
  *   (no move since the start). First value at t = n.
@@ -167,6 +170,8 @@ const NAMES: Record<string, string[]> = Object.fromEntries(
 );
 /** Longest look-back of the windowed columns (CCI 20, %D over %K 14, ATR% base 14), with room. */
 const WINDOWED_LOOKBACK = 40;
+/** Rows the recursive chains run before `from` when `from` > 0 (see the module doc). */
+export const RECURSIVE_BURN_IN = 1500;
 
 function columns(v: Variant): FeatureSpec[] {
   return COLUMNS.map((c) => ({
@@ -442,6 +447,7 @@ export const technical: FeatureFamily = {
     // the windowed outputs read at most 40 rows back: they run on views from `base` (shift
     // invariant: `f` stays >= every window when base > 0), with small scratch arrays
     const base = Math.max(0, from - WINDOWED_LOOKBACK), m = n - base, f = from - base;
+    const chain = Math.max(0, from - RECURSIVE_BURN_IN);
     const hh = new Float64Array(m), ll = new Float64Array(m);
     const tp = new Float64Array(m), sma = new Float64Array(m);
     for (const v of VARIANTS) {
@@ -449,10 +455,17 @@ export const technical: FeatureFamily = {
       // every output, registered in catalog order
       const [rsi14, rsi21, line, signal, hist, k, d, cci20, willr, roc12, adx, pdi, mdi, atr, pct] =
         NAMES[v.domain].map((name) => out(name));
-      // recursive columns: one pass each over the whole series
-      rsi(c, from, rsi14, rsi21);
-      macd(c, from, line, signal, hist);
-      dmi(h, l, c, from, { adx, pdi, mdi, atr });
+      // recursive columns: one pass each over the series (from `chain`, see RECURSIVE_BURN_IN)
+      const cf = from - chain;
+      const cc = c.subarray(chain);
+      rsi(cc, cf, rsi14.subarray(chain), rsi21.subarray(chain));
+      macd(cc, cf, line.subarray(chain), signal.subarray(chain), hist.subarray(chain));
+      dmi(h.subarray(chain), l.subarray(chain), cc, cf, {
+        adx: adx.subarray(chain),
+        pdi: pdi.subarray(chain),
+        mdi: mdi.subarray(chain),
+        atr: atr.subarray(chain),
+      });
       // windowed columns on the views
       const hv = h.subarray(base), lv = l.subarray(base), cv = c.subarray(base);
       const kv = k.subarray(base), dv = d.subarray(base);
