@@ -23,26 +23,57 @@ function median(xs: number[]): number {
 
 if (import.meta.main) {
   await main(async () => {
-    const f = parseFlags({ months: "string", pairs: "string", keep: "string", workers: "string" });
+    const f = parseFlags({
+      months: "string",
+      pairs: "string",
+      keep: "string",
+      workers: "string",
+      "prepare-only": "boolean",
+    });
     const months = f.months ?? "2024-01..2024-12";
     const pairs = resolvePairs(f.pairs ?? "all");
-    const dir = f.keep ?? await Deno.makeTempDir({ prefix: "bqx-bench-features-" });
     const silent = !Deno.stderr.isTerminal();
-    try {
-      console.log(
-        `BQX ML feature benchmark — ${pairs.length} pairs, months ${months}, ${navigator.hardwareConcurrency} cores`,
-      );
-      const lake = new LakeStore(`${dir}/lake`);
+    if (f["prepare-only"]) {
+      // the child that prepares the lake (see below)
+      const lake = new LakeStore(`${f.keep}/lake`);
       const s = await synthToStore(lake, { months, pairs, seed: 7, signal: false, silent });
       await build(lake, { silent });
       console.log(
         `prepared ${s.rows.toLocaleString("en-US")} bars (synth ${s.seconds.toFixed(1)} s)`,
       );
-
+      return;
+    }
+    const dir = f.keep ?? await Deno.makeTempDir({ prefix: "bqx-bench-features-" });
+    try {
+      console.log(
+        `BQX ML feature benchmark — ${pairs.length} pairs, months ${months}, ${navigator.hardwareConcurrency} cores`,
+      );
+      // Synthesize and build m1/bqx/targets in a child process, as a user runs `deno task build`
+      // before `deno task features`: this process stays small (it only times and reports), and
+      // the timed build does not share the machine's memory with the preparation's leftovers.
+      const prep = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--v8-flags=--expose-gc",
+          new URL(import.meta.url).pathname,
+          "--prepare-only",
+          "--keep",
+          dir,
+          "--months",
+          months,
+          "--pairs",
+          pairs.join(","),
+        ],
+        stdout: "piped",
+        stderr: "inherit",
+      }).output();
+      const prepText = new TextDecoder().decode(prep.stdout).trim();
+      if (!prep.success) throw new Error(`Preparing the lake failed:\n${prepText}`);
+      console.log(prepText);
+      const lake = new LakeStore(`${dir}/lake`);
       // Flush the prepared lake (~3 GB of m1/bqx/targets just written) to disk first, so its
-      // writeback does not land inside the timed window of the feature build, and hand this
-      // process's synth/build garbage back (the child should not compete with it for memory).
-      await releaseNative();
+      // writeback does not land inside the timed window of the feature build.
       await new Deno.Command("sync").output().catch(() => undefined);
       // The feature build runs as its own process (`deno task features`), as a user runs it, so its
       // peak RSS is the build's alone (not this process's synth/build leftovers).

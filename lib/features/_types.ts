@@ -105,9 +105,11 @@ export interface FamilyContext {
    * Batch only: allocate the column `name` directly in its Float32 storage (NaN-filled, length
    * n), for columns that are plain copies of Float64 data the family never reads back (lags): no
    * Float64 sink and no conversion pass — a third of the memory traffic. ±Infinity is still
-   * replaced and counted. Absent on the live path: fall back to the {@linkcode Sink}.
+   * replaced and counted. With `filled: false` the storage is not NaN-filled: the family then
+   * writes every row itself (NaN where undefined), sparing a pass. Absent on the live path: fall
+   * back to the {@linkcode Sink}.
    */
-  out32?: (name: string) => Float32Array;
+  out32?: (name: string, filled?: boolean) => Float32Array;
 }
 
 /** Allocates (NaN-filled, length n) and registers the output column `name`. */

@@ -87,7 +87,34 @@ function storeColumn(
 ): { inf: number; nulls: number; min: number; max: number; lastNull: number } {
   const len = dst.length;
   let inf = 0, nulls = 0, min = Infinity, max = -Infinity, lastNull = -1;
-  if (stats) {
+  if (stats && src === dst) {
+    // direct Float32 storage: read only (no write-back), ±Infinity (a contract breach) replaced
+    for (let i = 0; i < len; i++) {
+      const v = dst[i];
+      if (v < min) min = v;
+      if (v > max) max = v;
+      if (v !== v) {
+        nulls++;
+        lastNull = i;
+      }
+    }
+    if (min === -Infinity || max === Infinity) {
+      min = Infinity;
+      max = -Infinity;
+      for (let i = 0; i < len; i++) {
+        const v = dst[i];
+        if (v === Infinity || v === -Infinity) {
+          dst[i] = NaN;
+          nulls++;
+          inf++;
+          lastNull = Math.max(lastNull, i);
+        } else if (v === v) {
+          if (v < min) min = v;
+          if (v > max) max = v;
+        }
+      }
+    }
+  } else if (stats) {
     for (let i = 0; i < len; i++) {
       const v = src[off + i];
       if (v !== v) {
@@ -266,12 +293,12 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
       return j ?? -1;
     };
     const out32 = batch
-      ? (name: string) => {
+      ? (name: string, filled = true) => {
         const j = slotOf(name);
-        const f = (reuse
+        const f = reuse
           ? fromPool(outputPool, len, (n) => new Float32Array(n))
-          : new Float32Array(len))
-          .fill(NaN);
+          : new Float32Array(len);
+        if (filled) f.fill(NaN);
         if (j >= 0) written32[j] = f;
         return f;
       }
@@ -299,11 +326,12 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
         throw new Error(`Family ${fam.name} did not write its column ${spec.name}`);
       }
       // live: a one-row view of the call's row vector (no buffer per column)
-      const f = direct ?? (!batch
-        ? row!.subarray(columns.length, columns.length + 1)
-        : reuse
-        ? fromPool(outputPool, len, (n) => new Float32Array(n))
-        : new Float32Array(len));
+      const f = direct ??
+        (!batch
+          ? row!.subarray(columns.length, columns.length + 1)
+          : reuse
+          ? fromPool(outputPool, len, (n) => new Float32Array(n))
+          : new Float32Array(len));
       const st = storeColumn(direct ?? a!, series.n - len, f, scan, stats);
       specs.push(spec);
       columns.push(f);

@@ -98,9 +98,12 @@ export const lags: FeatureFamily = {
     VARIANTS.forEach((v, i) => {
       const [x, off] = v.source(series, Math.max(0, from - MAX_LAG));
       for (let k = 1; k <= MAX_LAG; k++) {
-        // batch: straight into Float32 storage (a lag is a copy; nothing reads it back)
-        const o = ctx.out32?.(NAMES[i][k - 1]) ?? out(NAMES[i][k - 1]);
+        // batch: straight into Float32 storage (a lag is a copy; nothing reads it back), every
+        // row written here (the warm-up rows NaN), so the storage need not be NaN-filled first
+        const o32 = ctx.out32?.(NAMES[i][k - 1], false);
+        const o = o32 ?? out(NAMES[i][k - 1]);
         const a = Math.max(from, k);
+        o32?.fill(NaN, 0, a);
         if (n - a > 8) o.set(x.subarray(a - k - off, n - k - off), a);
         else for (let t = a; t < n; t++) o[t] = x[t - k - off];
       }

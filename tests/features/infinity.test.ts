@@ -70,3 +70,35 @@ Deno.test("computePair({ stats: true }) gathers the same quality figures as pair
   for (let j = 0; j < 2; j++) assert.deepEqual([...fused.columns[j]], [...plain.columns[j]]);
   assert.ok(pairQuality(plain)[0].infinities > 100);
 });
+
+Deno.test("computePair({ stats: true }): lastNull is each column's last null; out32(name, false) storage is written whole by the family", () => {
+  let seed = 11;
+  const u = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const n = 3000;
+  const c = Float64Array.from({ length: n }, (_, i) => {
+    const r = u();
+    return i < 40 ? NaN : r < 0.01 ? 0 : r < 0.02 ? NaN : (u() - 0.5) * 10;
+  });
+  const unfilled: FeatureFamily = {
+    name: "unfilled",
+    specs: () => [spec("idx_copy2")],
+    compute(s, ctx, out) {
+      const o32 = ctx.out32?.("idx_copy2", false);
+      const o = o32 ?? out("idx_copy2");
+      for (let t = 0; t < s.n; t++) o[t] = s.close[t] === 0 ? Infinity : s.close[t];
+    },
+  };
+  const s = { pair: "eurusd", n, close: c } as unknown as PairSeries;
+  // a recycled (dirty) Float32 buffer must not leak: run twice with reuse
+  computePair(s, { families: [bad, unfilled], stats: true, reuse: true });
+  const r = computePair(s, { families: [bad, unfilled], stats: true, reuse: true });
+  const plain = computePair(s, { families: [bad, unfilled] });
+  for (let j = 0; j < 3; j++) {
+    assert.deepEqual([...r.columns[j]], [...plain.columns[j]], r.specs[j].name);
+    let last = -1;
+    for (let i = 0; i < n; i++) if (Number.isNaN(plain.columns[j][i])) last = i;
+    assert.equal(r.stats!.lastNull[j], last, r.specs[j].name);
+  }
+  assert.deepEqual(pairQuality(r), pairQuality(plain));
+  assert.ok(r.infinities[2] > 10);
+});
