@@ -223,13 +223,21 @@ const specCache = new WeakMap<FeatureFamily, Map<string, FamilySpecs>>();
 function specsOf(fam: FeatureFamily, pair: string, present: readonly string[]): FamilySpecs {
   let m = specCache.get(fam);
   if (!m) specCache.set(fam, m = new Map());
-  const key = `${pair}|${present.join(",")}`;
+  const key = `${pair}|${presentKey(present)}`;
   let s = m.get(key);
   if (!s) {
     const specs = fam.specs(pair, present);
     m.set(key, s = { specs, index: new Map(specs.map((x, j) => [x.name, j])) });
   }
   return s;
+}
+
+const presentKeys = new WeakMap<readonly string[], string>();
+/** `present.join(",")`, once per array (the live path asks 15 families × 28 pairs a minute). */
+function presentKey(present: readonly string[]): string {
+  let k = presentKeys.get(present);
+  if (k === undefined) presentKeys.set(present, k = present.join(","));
+  return k;
 }
 
 /** Name lists already checked for duplicates (by the families' spec arrays, in order). */
@@ -266,7 +274,7 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
   }
   const len = keep === "all" ? series.n : 1;
   let slot = 0; // live path: column k of this call reuses scratch array k
-  const present = market?.pairs ?? [...PAIRS];
+  const present: readonly string[] = market?.pairs ?? PAIRS;
   const specs: FeatureSpec[] = [];
   const columns: Float32Array[] = [];
   const infinities: number[] = [];
@@ -284,8 +292,9 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
     const written: (Float64Array | undefined)[] = new Array(famSpecs.length);
     const written32: (Float32Array | undefined)[] = new Array(famSpecs.length);
     const stray: string[] = []; // names not in the family's specs
+    let cursor = 0; // families mostly open their columns in specs() order: no hashing then
     const slotOf = (name: string): number => {
-      const j = index.get(name);
+      const j = famSpecs[cursor]?.name === name ? cursor++ : index.get(name);
       if (j === undefined) stray.push(name);
       else if (written[j] || written32[j]) {
         throw new Error(`Family ${fam.name} wrote column ${name} twice`);
@@ -358,6 +367,6 @@ export function computePair(series: PairSeries, options: ComputeOptions): PairFe
   // arrays published in `shared` are free once the pair is done
   for (const a of kept) if (sinkPool.length < SINK_POOL_MAX) sinkPool.push(whole(a, Float64Array));
   if (reuse && batch) lastOutputs = columns;
-  checkUnique(families, `${series.pair}|${present.join(",")}`, specs);
+  checkUnique(families, `${series.pair}|${presentKey(present)}`, specs);
   return { pair: series.pair, specs, columns, infinities, seconds, stats: colStats, row };
 }

@@ -66,31 +66,38 @@ export function buildMarket(series: readonly MarketSeries[]): Market {
  * back to concatenate, sort and deduplicate.
  */
 export function unionMinutes(stamps: readonly Float64Array[]): Float64Array {
-  let lo = Infinity, hi = -Infinity, total = 0, whole = true;
+  let lo = Infinity, hi = -Infinity, total = 0;
   for (const t of stamps) {
     if (t.length === 0) continue;
     total += t.length;
     if (t[0] < lo) lo = t[0];
     if (t[t.length - 1] > hi) hi = t[t.length - 1];
-    for (let i = 0; i < t.length && whole; i++) whole = t[i] % 60_000 === 0;
   }
   if (total === 0) return new Float64Array(0);
   const span = (hi - lo) / 60_000 + 1;
-  if (whole && span <= 64 * 1024 * 1024) {
+  if (lo % 60_000 === 0 && span <= 64 * 1024 * 1024) {
+    // with `lo` on a whole minute, a stamp is one too exactly when its offset k is an integer
     const mark = new Uint8Array(span);
-    let m = 0;
+    let m = 0, whole = true;
     for (const t of stamps) {
       for (let i = 0; i < t.length; i++) {
         const k = (t[i] - lo) / 60_000;
+        if (k !== Math.floor(k) || !(k >= 0 && k < span)) {
+          whole = false;
+          break;
+        }
         if (mark[k] === 0) {
           mark[k] = 1;
           m++;
         }
       }
+      if (!whole) break;
     }
-    const out = new Float64Array(m);
-    for (let k = 0, j = 0; k < span; k++) if (mark[k]) out[j++] = lo + k * 60_000;
-    return out;
+    if (whole) {
+      const out = new Float64Array(m);
+      for (let k = 0, j = 0; k < span; k++) if (mark[k]) out[j++] = lo + k * 60_000;
+      return out;
+    }
   }
   const all = new Float64Array(total);
   let o = 0;

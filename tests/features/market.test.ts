@@ -18,6 +18,14 @@ Deno.test("unionMinutes() equals a sort-and-dedupe union (minute bitmap and fall
     const want = [...new Set(parts.flatMap((p) => [...p]))].sort((a, b) => a - b);
     assert.deepEqual([...unionMinutes(parts)], want);
   }
+  // whole minutes but one stamp 1 ms off (in a later array), and a first stamp off the minute
+  const odd = [make(60_000), make(60_000), make(60_000)];
+  odd[2][250] += 1;
+  const early = [make(60_000), Float64Array.of(1.6e12 + 7)];
+  for (const parts of [odd, early]) {
+    const want = [...new Set(parts.flatMap((p) => [...p]))].sort((a, b) => a - b);
+    assert.deepEqual([...unionMinutes(parts)], want);
+  }
   assert.equal(unionMinutes([]).length, 0);
 });
 
