@@ -301,7 +301,7 @@ export interface WriteParquetOptions {
    * back soon; through the page cache every byte costs a kernel copy into freshly allocated cache
    * pages (on this project's VMs 0.35–0.5 GB/s, all of it system CPU the compute needs), directly
    * it is a DMA (1.8–2.7 GB/s, ~0.1 s CPU per GB). Where the platform or file system refuses it
-   * (no `O_DIRECT`, tmpfs, an unaligned staging buffer) the writer falls back to buffered writes
+   * (no `O_DIRECT`, a file system answering EINVAL) the writer falls back to buffered writes
    * once and remembers that. Bytes on disk are identical either way. @default true
    */
   direct?: boolean;
@@ -325,7 +325,24 @@ export function writeParquetColumns(
 ): number {
   const { chunks, size } = parquetChunks(columns, rows);
   lastDirect = false;
-  if (options.direct === false || !writeDirect(path, chunks, size)) writeBuffered(path, chunks);
+  const fd = options.direct === false ? undefined : openDirect(path);
+  if (fd !== undefined) {
+    const { buf, padded } = stageAligned(chunks, size);
+    let ok = false;
+    try {
+      for (let off = 0; off < padded;) {
+        off += directProgress(path, fs.writeSync(fd, buf, off, padded - off, off));
+      }
+      ok = true;
+    } catch (e) {
+      if (!refusal(e, path)) throw e;
+    } finally {
+      closeDirect(fd, path, size, ok);
+      giveAligned(buf);
+    }
+    if ((lastDirect = ok)) return size;
+  }
+  writeBuffered(path, chunks);
   return size;
 }
 
@@ -335,9 +352,8 @@ const DIRECT_PLATFORM = typeof fs.constants.O_DIRECT === "number" && Deno.build.
 const directRefused = new Set<string>();
 /** Alignment of direct-I/O buffers, lengths and offsets (covers 512 B and 4 KiB devices). */
 const DIRECT_ALIGN = 4096;
-/** Staging buffer size for direct I/O: large writes keep the device busy. */
+/** Staging buffers grow in steps of this size (months of slightly different lengths share them). */
 const DIRECT_STAGE = 8 << 20;
-let directStage: Uint8Array | null = null;
 
 /**
  * Whether the last write went through direct I/O; for tests and benchmarks.
@@ -357,71 +373,50 @@ export function refuseDirectIn(dir: string): void {
   directRefused.add(dir.endsWith("/") ? dir : `${dir}/`);
 }
 
+/** The directory part of a path (the unit of direct-I/O refusal). */
+function dirOf(path: string): string {
+  return path.slice(0, path.lastIndexOf("/") + 1) || ".";
+}
+
 /**
- * Direct-I/O write of the chunks (`size` bytes in all): staged into a page-aligned buffer
- * (WebAssembly memory is page-aligned), written in aligned blocks, the last one zero-padded, then
- * truncated to `size`. Returns false, leaving no file behind, when the platform or file system
- * refuses direct I/O (EINVAL); other errors are thrown.
+ * Open `path` for a direct-I/O write (created, truncated), or undefined where direct I/O is not
+ * available: another platform, or a directory whose file system refused it (EINVAL, remembered).
  */
-function writeDirect(path: string, chunks: Uint8Array[], size: number): boolean {
-  lastDirect = false;
-  const dir = path.slice(0, path.lastIndexOf("/") + 1) || ".";
-  if (!DIRECT_PLATFORM || directRefused.has(dir)) return false;
+function openDirect(path: string): number | undefined {
+  if (!DIRECT_PLATFORM || directRefused.has(dirOf(path))) return undefined;
   const c = fs.constants;
-  let fd: number;
   try {
-    fd = fs.openSync(path, c.O_WRONLY | c.O_CREAT | c.O_TRUNC | c.O_DIRECT, 0o666);
+    return fs.openSync(path, c.O_WRONLY | c.O_CREAT | c.O_TRUNC | c.O_DIRECT, 0o666);
   } catch (e) {
-    if ((e as { code?: string }).code !== "EINVAL") throw e;
-    directRefused.add(dir); // e.g. tmpfs
-    return false;
+    if (!refusal(e, path)) throw e;
+    return undefined;
   }
-  let ok = false;
+}
+
+/** Whether `e` is a refusal of direct I/O (EINVAL): records it for the path's directory. */
+function refusal(e: unknown, path: string): boolean {
+  if ((e as { code?: string }).code !== "EINVAL") return false;
+  directRefused.add(dirOf(path)); // e.g. a file system without O_DIRECT writes
+  return true;
+}
+
+/** Bytes one direct write moved; throws when it moved none. */
+function directProgress(path: string, n: number): number {
+  if (n <= 0) throw new Error(`direct write to ${path} made no progress`);
+  return n; // an unaligned short write makes the next one fail: EINVAL, a refusal
+}
+
+/** Close a direct-I/O file: cut the zero padding (`size`), or remove it when the write failed. */
+function closeDirect(fd: number, path: string, size: number, ok: boolean): void {
   try {
-    const buf = directStage ??= new Uint8Array(
-      new WebAssembly.Memory({ initial: DIRECT_STAGE / 65536 }).buffer,
-    );
-    let fill = 0;
-    const flush = (n: number) => {
-      for (let off = 0; off < n;) {
-        const k = fs.writeSync(fd, buf, off, n - off);
-        if (k <= 0 || k % DIRECT_ALIGN !== 0 && off + k < n) {
-          throw new Error(`short direct write to ${path}: ${k} of ${n - off} bytes`);
-        }
-        off += k;
-      }
-    };
-    for (const ch of chunks) {
-      for (let p = 0; p < ch.length;) {
-        const k = Math.min(ch.length - p, DIRECT_STAGE - fill);
-        buf.set(ch.subarray(p, p + k), fill);
-        fill += k;
-        p += k;
-        if (fill === DIRECT_STAGE) {
-          flush(fill);
-          fill = 0;
-        }
-      }
-    }
-    if (fill) {
-      const padded = Math.ceil(fill / DIRECT_ALIGN) * DIRECT_ALIGN;
-      buf.fill(0, fill, padded);
-      flush(padded);
-    }
-    fs.ftruncateSync(fd, size);
-    ok = true;
-  } catch (e) {
-    if ((e as { code?: string }).code !== "EINVAL") throw e;
-    directRefused.add(dir); // the file system refused direct I/O writes
+    if (ok) fs.ftruncateSync(fd, size);
   } finally {
     fs.closeSync(fd);
     if (!ok) fs.rmSync(path, { force: true });
   }
-  lastDirect = ok;
-  return ok;
 }
 
-/** Buffered write of the chunks (the fallback of {@linkcode writeDirect}). */
+/** Buffered write of the chunks (where direct I/O is off or refused). */
 function writeBuffered(path: string, chunks: Uint8Array[]): void {
   const f = Deno.openSync(path, { write: true, create: true, truncate: true });
   try {
@@ -503,6 +498,13 @@ export function writeParquetColumnsAsync(
   options: WriteParquetOptions = {},
 ): Promise<AsyncWriteResult> {
   const { chunks, size } = parquetChunks(columns, rows);
+  const { buf, padded } = stageAligned(chunks, size);
+  return writeStaged(path, buf, size, padded, options.direct !== false)
+    .finally(() => giveAligned(buf));
+}
+
+/** The chunks copied into a pooled page-aligned buffer, zero-padded to the alignment. */
+function stageAligned(chunks: Uint8Array[], size: number): { buf: Uint8Array; padded: number } {
   const padded = Math.max(DIRECT_ALIGN, Math.ceil(size / DIRECT_ALIGN) * DIRECT_ALIGN);
   const buf = takeAligned(padded);
   let pos = 0;
@@ -511,9 +513,12 @@ export function writeParquetColumnsAsync(
     pos += c.length;
   }
   buf.fill(0, size, padded);
-  return writeStaged(path, buf, size, padded, options.direct !== false).finally(() => {
-    if (alignedPool.length < ALIGNED_POOL_MAX) alignedPool.push(buf);
-  });
+  return { buf, padded };
+}
+
+/** Return a staging buffer to the pool. */
+function giveAligned(buf: Uint8Array): void {
+  if (alignedPool.length < ALIGNED_POOL_MAX) alignedPool.push(buf);
 }
 
 /**
@@ -562,43 +567,27 @@ async function writeStaged(
   padded: number,
   direct: boolean,
 ): Promise<AsyncWriteResult> {
-  const dir = path.slice(0, path.lastIndexOf("/") + 1) || ".";
-  const isEinval = (e: unknown) => (e as { code?: string }).code === "EINVAL";
   inFlight++;
   try {
-    if (direct && DIRECT_PLATFORM && !directRefused.has(dir)) {
-      const c = fs.constants;
-      let fd: number | undefined;
+    const fd = direct ? openDirect(path) : undefined;
+    if (fd !== undefined) {
+      let ok = false;
       try {
-        fd = fs.openSync(path, c.O_WRONLY | c.O_CREAT | c.O_TRUNC | c.O_DIRECT, 0o666);
-      } catch (e) {
-        if (!isEinval(e)) throw e;
-        directRefused.add(dir); // e.g. tmpfs
-      }
-      if (fd !== undefined) {
-        let ok = false;
-        try {
-          const pwrite = asyncPwrite();
-          for (let off = 0; off < padded;) {
-            let n = pwrite
-              ? Number(
-                await pwrite(fd, buf.subarray(off, padded), BigInt(padded - off), BigInt(off)),
-              )
-              : -1;
-            if (n < 0) n = fs.writeSync(fd, buf, off, padded - off, off); // throws the error
-            if (n <= 0) throw new Error(`direct write to ${path} made no progress`);
-            off += n; // an unaligned short write makes the next one fail: EINVAL below
-          }
-          fs.ftruncateSync(fd, size);
-          ok = true;
-        } catch (e) {
-          if (!isEinval(e)) throw e;
-          directRefused.add(dir); // the file system refused direct I/O writes
-        } finally {
-          fs.closeSync(fd);
+        const pwrite = asyncPwrite();
+        for (let off = 0; off < padded;) {
+          let n = pwrite
+            ? Number(await pwrite(fd, buf.subarray(off, padded), BigInt(padded - off), BigInt(off)))
+            : -1;
+          if (n < 0) n = fs.writeSync(fd, buf, off, padded - off, off); // throws the error
+          off += directProgress(path, n);
         }
-        if (ok) return { bytes: size, direct: true };
+        ok = true;
+      } catch (e) {
+        if (!refusal(e, path)) throw e;
+      } finally {
+        closeDirect(fd, path, size, ok);
       }
+      if (ok) return { bytes: size, direct: true };
     }
     const f = await Deno.open(path, { write: true, create: true, truncate: true });
     try {
