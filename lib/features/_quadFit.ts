@@ -103,6 +103,12 @@ export interface QuadFit {
   apex: Float64Array;
 }
 
+/**
+ * Arrays {@linkcode rollingQuadFit} may fill: Float64, or Float32 storage for outputs nothing reads
+ * back (the feature build's direct columns; the same values, rounded once).
+ */
+export type QuadFitInto = { [K in keyof QuadFit]?: Float64Array | Float32Array };
+
 /** Apex bound, in window lengths from the newest row. */
 export const APEX_CLAMP = 2;
 /** |quadNorm| below which the apex is undefined (NaN). */
@@ -149,7 +155,7 @@ export function rollStart(from: number, w: number): number {
  * @param into the outputs wanted, as arrays to fill
  * @returns the per-row fit, see {@linkcode QuadFit}
  */
-export function rollingQuadFit<T extends Partial<QuadFit> = QuadFit>(
+export function rollingQuadFit<T extends QuadFitInto = QuadFit>(
   y: Float64Array,
   w: number,
   from = 0,
@@ -159,7 +165,7 @@ export function rollingQuadFit<T extends Partial<QuadFit> = QuadFit>(
     throw new RangeError(`Expected window to be an integer >= 3 but found ${w}`);
   }
   const n = y.length;
-  const r: Partial<QuadFit> = into ?? {};
+  const r: QuadFitInto = into ?? {};
   if (!into) { for (const f of FIELDS) r[f] = new Float64Array(n).fill(NaN); }
   for (const f of FIELDS) {
     const a = r[f];

@@ -149,12 +149,12 @@ function specsOf(v: RegSource): FeatureSpec[] {
  * two temporary arrays, which costs more than the arithmetic here.
  */
 function rollingMeanStdZ(
-  x: Float64Array,
+  x: Float64Array | Float32Array,
   w: number,
   from: number,
-  mean: Float64Array,
-  sd: Float64Array,
-  z: Float64Array,
+  mean: Float64Array | Float32Array,
+  sd: Float64Array | Float32Array,
+  z: Float64Array | Float32Array,
 ): void {
   const n = x.length, start = rollStart(from, w), iw = 1 / w, iw1 = 1 / (w - 1);
   let lastNan = -1;
@@ -188,23 +188,45 @@ function rollingMeanStdZ(
   }
 }
 
+/**
+ * Columns the family reads back (the residual statistics, the cross-window ratio and spread) or
+ * publishes for term covariance: Float64 sinks. The others are written once, straight into their
+ * Float32 storage in the batch build (`ctx.out32`: the same values, rounded once, half the
+ * memory traffic and ~100 fewer Float64 sinks per pair).
+ */
+const READ_BACK = new Set<string>([
+  "quadratic_term",
+  "linear_term",
+  "constant_term",
+  "residual",
+  "prediction",
+]);
+
 function computeOf(
   v: RegSource,
   s: PairSeries,
   from: number,
   out: Sink,
+  out32: ((name: string) => Float32Array) | undefined,
   shared?: Map<string, unknown>,
 ): void {
   const n = s.n, y = v.get(s);
   // the residual statistics read the last 60 residuals: fit from 59 rows before where they start
   const fitFrom = rollStart(from, RESID_W) - (RESID_W - 1);
+  const once = (name: string) => out32?.(name) ?? out(name);
   // open every column in specs() order; the fits write straight into theirs
   const cols = REG_WINDOWS.map((w, i) => {
-    const c = {} as Record<(typeof STATS)[number] | "ratio" | "spread", Float64Array>;
-    for (const stat of STATS) c[stat] = out(`${v.domain}_reg_${w}_${stat}`);
+    const c = {} as Record<
+      (typeof STATS)[number] | "ratio" | "spread",
+      Float64Array | Float32Array
+    >;
+    for (const stat of STATS) {
+      const name = `${v.domain}_reg_${w}_${stat}`;
+      c[stat] = READ_BACK.has(stat) ? out(name) : once(name);
+    }
     const w2 = REG_WINDOWS[nextIndex(i)];
-    c.ratio = out(`${v.domain}_reg_${w}_linear_ratio_${w2}`);
-    c.spread = out(`${v.domain}_reg_${w}_prediction_spread_${w2}`);
+    c.ratio = once(`${v.domain}_reg_${w}_linear_ratio_${w2}`);
+    c.spread = once(`${v.domain}_reg_${w}_prediction_spread_${w2}`);
     return c;
   });
   REG_WINDOWS.forEach((w, i) => {
@@ -254,6 +276,6 @@ export const regression: FeatureFamily = {
   name: "regression",
   specs: () => REG_SOURCES.flatMap(specsOf),
   compute(series, ctx, out) {
-    for (const v of REG_SOURCES) computeOf(v, series, ctx.from, out, ctx.shared);
+    for (const v of REG_SOURCES) computeOf(v, series, ctx.from, out, ctx.out32, ctx.shared);
   },
 };
