@@ -166,9 +166,10 @@ function scratch(k: number, n: number): Float64Array {
  */
 const sinkPool: Float64Array[] = [];
 /**
- * Most Float64 sinks kept between families (~3 MB each on a year of bars, ≤ 0.8 GB per worker):
- * enough for the widest family (regression, 180 columns, plus the terms it shares), so after the
- * first pair no sink is allocated again — fresh memory costs page faults (sys time).
+ * Most Float64 sinks kept between families (~3 MB each on a year of bars): more than the widest
+ * family holds at once (about 60 now that regression and lags write most of their columns as
+ * Float32 directly), so after the first pair no sink is allocated again — fresh memory costs page
+ * faults (sys time). The pool only ever holds sinks that were in use together.
  */
 const SINK_POOL_MAX = 256;
 /** Float32 outputs of {@linkcode ComputeOptions.reuse} calls. */
