@@ -100,7 +100,7 @@ function bands(
   w: number,
   from: number,
   relativeWidth: boolean,
-  o: readonly Float64Array[],
+  o: readonly (Float64Array | Float32Array)[],
 ): void {
   const [upper, middle, lower, width, pctb] = o;
   const n = x.length;
@@ -159,7 +159,9 @@ export const bollinger: FeatureFamily = {
     for (const v of VARIANTS) {
       const x = v.source(series);
       for (const w of WINDOWS) {
-        bands(x, w, from, v.relativeWidth, OUTPUTS.map((o) => out(`${v.domain}_bb_${o}_${w}`)));
+        // written once: straight into Float32 storage in the batch build
+        const cols = OUTPUTS.map((o) => `${v.domain}_bb_${o}_${w}`);
+        bands(x, w, from, v.relativeWidth, cols.map((c) => ctx.out32?.(c) ?? out(c)));
       }
     }
   },

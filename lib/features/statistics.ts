@@ -75,7 +75,8 @@ function columns(v: Variant): FeatureSpec[] {
   );
 }
 
-type Outputs = Record<(typeof STATS)[number], Float64Array>;
+/** The eight columns of one window: written once, so Float32 storage in the batch build. */
+type Outputs = Record<(typeof STATS)[number], Float64Array | Float32Array>;
 
 /**
  * All eight statistics of one window (rows `from..n−1`), written into `o`: the arithmetic of
@@ -200,7 +201,10 @@ export const statistics: FeatureFamily = {
       const x = v.source(series);
       for (const w of WINDOWS) {
         const o = {} as Outputs;
-        for (const stat of STATS) o[stat] = out(`${v.domain}_stat_${stat}_${w}`);
+        for (const stat of STATS) {
+          const name = `${v.domain}_stat_${stat}_${w}`;
+          o[stat] = ctx.out32?.(name) ?? out(name);
+        }
         windowStats(x, w, from, o);
       }
     }

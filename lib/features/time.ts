@@ -144,7 +144,9 @@ export const time: FeatureFamily = {
     })),
   compute(series, ctx, out) {
     const { n, ts } = series;
-    const c = COLUMNS.map(([name]) => out(name));
+    // written once (0/1 flags, hours, sines): straight into Float32 storage in the batch build,
+    // every row from `from` (no NaN pre-fill needed from row 0)
+    const c = COLUMNS.map(([name]) => ctx.out32?.(name, ctx.from > 0) ?? out(name));
     const [tokyo, london, newyork, tokLon, lonNy, hourC, hSin, hCos, mSin, mCos, dSin, dCos] = c;
     const oneHot = c.slice(12, 17), monthEnd = c[17], weekOpen = c[18], weekClose = c[19];
     let lastDay = NaN, iso = 0, isMonthEnd = 0, openHour = 22, closeHour = 21;
