@@ -494,7 +494,8 @@ export const dualDomain: FeatureFamily = {
       spec(FAMILY, name, "x", "primary", { ...params }, warmup, doc)
     ),
   compute(series, ctx, out) {
-    const cols = COLUMNS.map(([name]) => out(name));
+    // every column is written once (never read back): Float32 storage in the batch build
+    const cols = COLUMNS.map(([name]) => ctx.out32?.(name) ?? out(name));
     const n = series.n, from = Math.max(0, ctx.from);
     if (from >= n) return;
     const t0 = Math.max(0, from - (BB_Z - 1));
@@ -536,7 +537,7 @@ function dualPass(
   d: Float64Array,
   base: number,
   from: number,
-  cols: Float64Array[],
+  cols: (Float64Array | Float32Array)[],
 ): void {
   const len = X.length;
   const bw = new Float64Array(2 * len).fill(NaN);
@@ -561,7 +562,7 @@ function dualChunk(
   state: Float64Array,
   base: number,
   from: number,
-  cols: Float64Array[],
+  cols: (Float64Array | Float32Array)[],
   i0: number,
   i1: number,
 ): void {
