@@ -103,9 +103,10 @@ export interface FamilyContext {
   shared?: Map<string, unknown>;
   /**
    * Batch only: allocate the column `name` directly in its Float32 storage (NaN-filled, length
-   * n), for columns that are plain copies of Float64 data the family never reads back (lags): no
-   * Float64 sink and no conversion pass — a third of the memory traffic. ±Infinity is still
-   * replaced and counted. With `filled: false` the storage is not NaN-filled: the family then
+   * n), for columns the family writes once and never reads back (lags, most of regression,
+   * statistics, time, bollinger, dualDomain, fibonacci): no Float64 sink and no conversion pass,
+   * the same values rounded once (tests/features/out32.test.ts). ±Infinity is still replaced and
+   * counted. With `filled: false` the storage is not NaN-filled: the family then
    * writes every row itself (NaN where undefined), sparing a pass. Absent on the live path: fall
    * back to the {@linkcode Sink}.
    */

@@ -112,7 +112,9 @@ export const fibonacci: FeatureFamily = {
       rollingExtremeInto(v.high(series).subarray(base), WINDOW, "max", f, hh);
       rollingExtremeInto(v.low(series).subarray(base), WINDOW, "min", f, ll);
       const p = v.domain;
-      const col = (name: string) => out(`${p}_${name}`).subarray(base);
+      // written once, never read back: Float32 storage in the batch build
+      const col = (name: string) =>
+        (ctx.out32?.(`${p}_${name}`) ?? out(`${p}_${name}`)).subarray(base);
       for (const r of RETRACE) {
         const o = col(`fib_${code(r)}`);
         for (let t = f; t < m; t++) o[t] = hh[t] - r * (hh[t] - ll[t]);

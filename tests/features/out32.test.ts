@@ -10,10 +10,18 @@ import { computePair } from "../../lib/features/compute.ts";
 import { FAMILIES } from "../../lib/features/registry.ts";
 import { fixture, runFamily } from "./_fixture.ts";
 
-Deno.test("out32 columns (lags, regression, statistics, time, bollinger, dualDomain) equal the Float64 sink path rounded to Float32, bit for bit", () => {
+Deno.test("out32 columns (lags, regression, statistics, time, bollinger, dualDomain, fibonacci) equal the Float64 sink path rounded to Float32, bit for bit", () => {
   const { series, market } = fixture({ rows: 3000 });
   const s = series.get("eurusd")!;
-  const names = ["lags", "regression", "statistics", "time", "bollinger", "dualDomain"];
+  const names = [
+    "lags",
+    "regression",
+    "statistics",
+    "time",
+    "bollinger",
+    "dualDomain",
+    "fibonacci",
+  ];
   const fams = FAMILIES.filter((f) => names.includes(f.name));
   assert.equal(fams.length, names.length);
   // twice with reuse: the second call gets recycled (dirty) Float32 storage
@@ -32,5 +40,5 @@ Deno.test("out32 columns (lags, regression, statistics, time, bollinger, dualDom
     }
     checked++;
   }
-  assert.equal(checked, 180 + 180 + 48 + 20 + 20 + 28);
+  assert.equal(checked, 180 + 180 + 48 + 20 + 20 + 28 + 20);
 });
