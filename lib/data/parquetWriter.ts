@@ -196,28 +196,26 @@ function scanRuns(
     if (i === end) break;
     const a = i;
     while (i < end && d[i] === d[i]) i++;
-    if (k + 2 > runScratch.length) {
-      const n = new Int32Array(runScratch.length * 2);
-      n.set(runScratch);
-      runScratch = n;
-    }
-    runScratch[k++] = a;
-    runScratch[k++] = i;
+    k = pushRun(k, a, i);
   }
   if (end < stop) {
     // the known null-free tail: extend the last run or add one
     if (k && runScratch[k - 1] === end) runScratch[k - 1] = stop;
-    else {
-      if (k + 2 > runScratch.length) {
-        const n = new Int32Array(runScratch.length * 2);
-        n.set(runScratch);
-        runScratch = n;
-      }
-      runScratch[k++] = end;
-      runScratch[k++] = stop;
-    }
+    else k = pushRun(k, end, stop);
   }
   return runScratch.slice(0, k);
+}
+
+/** Append the run [a, b) at `runScratch[k]` (growing it); returns the new length. */
+function pushRun(k: number, a: number, b: number): number {
+  if (k + 2 > runScratch.length) {
+    const n = new Int32Array(runScratch.length * 2);
+    n.set(runScratch);
+    runScratch = n;
+  }
+  runScratch[k] = a;
+  runScratch[k + 1] = b;
+  return k + 2;
 }
 
 function varintLen(v: number): number {
