@@ -19,7 +19,7 @@ import type { Store } from "../data/store.ts";
 import type { PooledDataset } from "../dataset/dataset.ts";
 import type { Scaler } from "../dataset/scaler.ts";
 import type { Matrix } from "../models/base.ts";
-import { RUN_MODEL_SPECS, type RunModelResult } from "../models/registry.ts";
+import { RUN_MODEL_SPECS, runModelNames, type RunModelResult } from "../models/registry.ts";
 import { DEFAULT_SPREAD_PIPS, spreadPipsToIndex } from "./backtest.ts";
 import { trendGroups, volatilityTerciles } from "./groups.ts";
 import { quantileSorted } from "./_series.ts";
@@ -353,4 +353,26 @@ export function writeRunDir(
   pred.writeParquet(tmp, { compression: "lz4" });
   commitTemp(tmp, `${tmpDir}/predictions.parquet`);
   Deno.renameSync(tmpDir, dir);
+}
+
+/**
+ * A run's models and horizons (default ridge + GBDT at h15), checked: an unknown model or a
+ * horizon other than 15, 30, 45, 60, 75 is a RangeError naming it and what was expected.
+ */
+export function runModelsAndHorizons(
+  o: { models?: readonly string[]; horizons?: readonly number[] },
+): { models: string[]; horizons: number[] } {
+  const models = [...(o.models ?? ["ridge", "gbdt"])];
+  for (const m of models) {
+    if (!(m in RUN_MODEL_SPECS)) {
+      throw new RangeError(`Unknown model "${m}": expected one of ${runModelNames().join(", ")}`);
+    }
+  }
+  const horizons = [...(o.horizons ?? [15])];
+  for (const h of horizons) {
+    if (![15, 30, 45, 60, 75].includes(h)) {
+      throw new RangeError(`Invalid horizon ${h}: expected one of 15, 30, 45, 60, 75`);
+    }
+  }
+  return { models, horizons };
 }

@@ -44,7 +44,7 @@ import { Scaler } from "../dataset/scaler.ts";
 import { selectFeatures } from "../dataset/featureSelection.ts";
 import { select } from "../dataset/selection.ts";
 import type { Matrix } from "../models/base.ts";
-import { RUN_DEFAULTS, RUN_MODEL_SPECS, runModelNames } from "../models/registry.ts";
+import { RUN_DEFAULTS, runModelNames } from "../models/registry.ts";
 
 /** MLP settings for runs (the model's own defaults, fewer epochs; early stopping on valid). */
 export const MLP_RUN_DEFAULTS = RUN_DEFAULTS.mlp;
@@ -71,6 +71,7 @@ import {
   loadSides,
   newRunDir,
   predictionColumns,
+  runModelsAndHorizons,
   span,
   type SpanRecord,
   writeRunDir,
@@ -167,18 +168,7 @@ const GBDT_RUN_DEFAULTS = RUN_DEFAULTS.gbdt;
  */
 export async function trainRun(store: Store, options: TrainRunOptions = {}): Promise<RunSummary> {
   const t0 = performance.now();
-  const models = [...(options.models ?? ["ridge", "gbdt"])];
-  for (const m of models) {
-    if (!(m in RUN_MODEL_SPECS)) {
-      throw new RangeError(`Unknown model "${m}": expected one of ${runModelNames().join(", ")}`);
-    }
-  }
-  const horizons = [...(options.horizons ?? [15])];
-  for (const h of horizons) {
-    if (![15, 30, 45, 60, 75].includes(h)) {
-      throw new RangeError(`Invalid horizon ${h}: expected one of 15, 30, 45, 60, 75`);
-    }
-  }
+  const { models, horizons } = runModelsAndHorizons(options);
   const seed = options.seed ?? 7;
   const runsDir = options.runsDir ?? "reports/runs";
   const embargo = options.embargo ?? 120;

@@ -35,7 +35,7 @@ import { loadPooled, take, usableRows } from "../dataset/mod.ts";
 import { Scaler } from "../dataset/scaler.ts";
 import { walkForward } from "../dataset/walkForward.ts";
 import type { Matrix } from "../models/base.ts";
-import { RUN_DEFAULTS, RUN_MODEL_SPECS, runModelNames } from "../models/registry.ts";
+import { RUN_DEFAULTS } from "../models/registry.ts";
 import { progress } from "../progress.ts";
 import { metrics } from "./metrics.ts";
 import {
@@ -60,6 +60,7 @@ import {
   loadSides,
   newRunDir,
   predictionColumns,
+  runModelsAndHorizons,
   span,
   type SpanRecord,
   writeRunDir,
@@ -180,18 +181,7 @@ export async function walkForwardRun(
   options: WalkForwardRunOptions = {},
 ): Promise<WalkForwardSummary> {
   const t0 = performance.now();
-  const models = [...(options.models ?? ["ridge", "gbdt"])];
-  for (const m of models) {
-    if (!(m in RUN_MODEL_SPECS)) {
-      throw new RangeError(`Unknown model "${m}": expected one of ${runModelNames().join(", ")}`);
-    }
-  }
-  const horizons = [...(options.horizons ?? [15])];
-  for (const h of horizons) {
-    if (![15, 30, 45, 60, 75].includes(h)) {
-      throw new RangeError(`Invalid horizon ${h}: expected one of 15, 30, 45, 60, 75`);
-    }
-  }
+  const { models, horizons } = runModelsAndHorizons(options);
   const {
     trainDays = 60,
     testDays = 30,

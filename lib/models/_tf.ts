@@ -12,7 +12,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { atomicWrite } from "../data/lake.ts";
 import { Buffer } from "node:buffer";
-import type { Matrix, Target } from "./base.ts";
+import type { FitReport, Matrix, Target } from "./base.ts";
+import { type EpochLog, trainLoop, type TrainLoopOptions, type TrainLoopResult } from "./train.ts";
 
 /** Column standardization fit on a train matrix. */
 export interface ColumnScaler {
@@ -291,4 +292,57 @@ export function readModelJson(dir: string, type: string): Record<string, any> {
     throw new Error(`${dir}/model.json holds a ${j.type} model, expected ${type}`);
   }
   return j;
+}
+
+/** The training settings every network's config carries (checked by {@linkcode checkTraining}). */
+export interface NetTraining {
+  learningRate: number;
+  epochs: number;
+  batchSize: number;
+  earlyStoppingPatience: number;
+  seed: number;
+  verbose: boolean;
+}
+
+/** What a network hands {@linkcode fitWithAdam}: its trainable and the standardized data. */
+export type LoopData = Pick<
+  TrainLoopOptions,
+  "model" | "cols" | "xTrain" | "yTrain" | "wTrain" | "xValid" | "yValid" | "wValid"
+>;
+
+/**
+ * Run the shared training loop with an Adam optimizer: `data(opt)` builds the network's trainable
+ * (its step uses `opt`) and data; the config sets epochs, batch size, patience, seed and logging.
+ * The optimizer is disposed afterwards. Returns the loop's result and the model's report (seconds
+ * counted from `t0`, the start of the model's `fit`).
+ */
+export function fitWithAdam(
+  c: NetTraining,
+  t0: number,
+  onEpoch: ((log: EpochLog) => void) | undefined,
+  data: (opt: tf.Optimizer) => LoopData,
+): { loop: TrainLoopResult; report: FitReport } {
+  const opt = tf.train.adam(c.learningRate);
+  try {
+    const loop = trainLoop({
+      ...data(opt),
+      epochs: c.epochs,
+      batchSize: c.batchSize,
+      patience: c.earlyStoppingPatience,
+      seed: c.seed,
+      onEpoch,
+      log: c.verbose ? undefined : () => {},
+    });
+    return {
+      loop,
+      report: {
+        iterations: loop.bestEpoch,
+        validLoss: loop.bestValid,
+        history: loop.history,
+        seconds: (performance.now() - t0) / 1e3,
+      },
+    };
+  } finally {
+    opt.dispose();
+  }
 }

@@ -30,7 +30,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type FitReport, type Matrix, resolveConfig } from "./base.ts";
 import { selectBackend } from "./backend.ts";
-import { type EpochLog, type Trainable, trainLoop, type TrainLoopResult } from "./train.ts";
+import { type EpochLog, type Trainable, type TrainLoopResult } from "./train.ts";
 import {
   checkActivation,
   checkColumns,
@@ -41,6 +41,7 @@ import {
   denseForward,
   denseVars,
   fitColumns,
+  fitWithAdam,
   inBatches,
   loadVars,
   readModelJson,
@@ -194,33 +195,17 @@ export class AutoencoderModel {
     const s = fitColumns(x);
     this.#scaler = s;
     this.#init(x.cols);
-    const opt = tf.train.adam(c.learningRate);
     const hasValid = !!valid && valid.rows > 0;
-    try {
-      const r = trainLoop({
-        model: this.#trainable(opt, x.cols),
-        cols: x.cols,
-        xTrain: standardize(s, x),
-        yTrain: new Float32Array(x.rows),
-        xValid: hasValid ? standardize(s, valid!) : undefined,
-        yValid: hasValid ? new Float32Array(valid!.rows) : undefined,
-        epochs: c.epochs,
-        batchSize: c.batchSize,
-        patience: c.earlyStoppingPatience,
-        seed: c.seed,
-        onEpoch: this.onEpoch,
-        log: c.verbose ? undefined : () => {},
-      });
-      this.lastFit = r;
-      return {
-        iterations: r.bestEpoch,
-        validLoss: r.bestValid,
-        history: r.history,
-        seconds: (performance.now() - t0) / 1e3,
-      };
-    } finally {
-      opt.dispose();
-    }
+    const { loop, report } = fitWithAdam(c, t0, this.onEpoch, (opt) => ({
+      model: this.#trainable(opt, x.cols),
+      cols: x.cols,
+      xTrain: standardize(s, x),
+      yTrain: new Float32Array(x.rows),
+      xValid: hasValid ? standardize(s, valid!) : undefined,
+      yValid: hasValid ? new Float32Array(valid!.rows) : undefined,
+    }));
+    this.lastFit = loop;
+    return report;
   }
 
   #map(x: Matrix, width: number, f: (z: tf.Tensor2D) => tf.Tensor2D): Float32Array {

@@ -42,7 +42,7 @@ import * as tf from "@tensorflow/tfjs";
 import { gatherSequences, type SequenceIndex, sequenceIndex } from "../dataset/sequences.ts";
 import { type FitReport, type Matrix, type Model, resolveConfig, type Target } from "./base.ts";
 import { selectBackend } from "./backend.ts";
-import { type EpochLog, type Trainable, trainLoop, type TrainLoopResult } from "./train.ts";
+import { type EpochLog, type Trainable, type TrainLoopResult } from "./train.ts";
 import {
   checkColumns,
   checkInt,
@@ -51,6 +51,7 @@ import {
   finiteRows,
   fitColumns,
   fitLabel,
+  fitWithAdam,
   inBatches,
   type LabelScaler,
   loadVars,
@@ -267,32 +268,16 @@ export class LstmModel implements Model {
       ? { x: valid.x, ix: subIndex(valid.index, vKeep!) }
       : undefined;
     this.#init(x.cols);
-    const opt = tf.train.adam(c.learningRate);
-    try {
-      const r = trainLoop({
-        model: this.#trainable(opt, { x, ix: tr }, va),
-        cols: 1,
-        xTrain: ids(tr.rows),
-        yTrain: zy(y, keep),
-        xValid: va ? ids(va.ix.rows) : undefined,
-        yValid: va ? zy(valid!.y, vKeep!) : undefined,
-        epochs: c.epochs,
-        batchSize: c.batchSize,
-        patience: c.earlyStoppingPatience,
-        seed: c.seed,
-        onEpoch: this.onEpoch,
-        log: c.verbose ? undefined : () => {},
-      });
-      this.lastFit = r;
-      return {
-        iterations: r.bestEpoch,
-        validLoss: r.bestValid,
-        history: r.history,
-        seconds: (performance.now() - t0) / 1e3,
-      };
-    } finally {
-      opt.dispose();
-    }
+    const { loop, report } = fitWithAdam(c, t0, this.onEpoch, (opt) => ({
+      model: this.#trainable(opt, { x, ix: tr }, va),
+      cols: 1,
+      xTrain: ids(tr.rows),
+      yTrain: zy(y, keep),
+      xValid: va ? ids(va.ix.rows) : undefined,
+      yValid: va ? zy(valid!.y, vKeep!) : undefined,
+    }));
+    this.lastFit = loop;
+    return report;
   }
 
   /** Predict one value per window of `index` (read from the rows of `x`). */

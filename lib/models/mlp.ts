@@ -31,7 +31,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type FitReport, type Matrix, type Model, resolveConfig, type Target } from "./base.ts";
 import { selectBackend } from "./backend.ts";
-import { type Trainable, trainLoop } from "./train.ts";
+import { type Trainable } from "./train.ts";
 import {
   checkActivation,
   checkColumns,
@@ -42,6 +42,7 @@ import {
   finiteRows,
   fitColumns,
   fitLabel,
+  fitWithAdam,
   gather,
   inBatches,
   type LabelScaler,
@@ -213,34 +214,18 @@ export class MlpModel implements Model {
       Float32Array.from(k, (i) => (t.y[i] - s.yMean) / s.yScale);
     const vKeep = valid ? finiteRows(valid.y) : undefined;
     this.#init(x.cols);
-    const opt = tf.train.adam(c.learningRate);
-    try {
-      const r = trainLoop({
-        model: this.#trainable(opt, x.cols),
-        cols: x.cols,
-        xTrain: standardize(s, x, keep),
-        yTrain: zy(y, keep),
-        wTrain: y.weight ? gather(y.weight, keep) : undefined,
-        xValid: valid && vKeep!.length ? standardize(s, valid.x, vKeep) : undefined,
-        yValid: valid && vKeep!.length ? zy(valid.y, vKeep!) : undefined,
-        wValid: valid?.y.weight ? gather(valid.y.weight, vKeep!) : undefined,
-        epochs: c.epochs,
-        batchSize: c.batchSize,
-        patience: c.earlyStoppingPatience,
-        seed: c.seed,
-        onEpoch: this.onEpoch,
-        log: c.verbose ? undefined : () => {},
-      });
-      this.lastFit = r;
-      return {
-        iterations: r.bestEpoch,
-        validLoss: r.bestValid,
-        history: r.history,
-        seconds: (performance.now() - t0) / 1e3,
-      };
-    } finally {
-      opt.dispose();
-    }
+    const { loop, report } = fitWithAdam(c, t0, this.onEpoch, (opt) => ({
+      model: this.#trainable(opt, x.cols),
+      cols: x.cols,
+      xTrain: standardize(s, x, keep),
+      yTrain: zy(y, keep),
+      wTrain: y.weight ? gather(y.weight, keep) : undefined,
+      xValid: valid && vKeep!.length ? standardize(s, valid.x, vKeep) : undefined,
+      yValid: valid && vKeep!.length ? zy(valid.y, vKeep!) : undefined,
+      wValid: valid?.y.weight ? gather(valid.y.weight, vKeep!) : undefined,
+    }));
+    this.lastFit = loop;
+    return report;
   }
 
   /** Optional per-epoch hook (e.g. memory checks); not part of the saved config. */

@@ -39,7 +39,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type FitReport, type Matrix, type Model, resolveConfig, type Target } from "./base.ts";
 import { selectBackend } from "./backend.ts";
-import { type EpochLog, type Trainable, trainLoop, type TrainLoopResult } from "./train.ts";
+import { type EpochLog, type Trainable, type TrainLoopResult } from "./train.ts";
 import {
   checkActivation,
   checkColumns,
@@ -50,6 +50,7 @@ import {
   denseVars,
   fitColumns,
   fitLabel,
+  fitWithAdam,
   inBatches,
   type LabelScaler,
   loadVars,
@@ -320,37 +321,21 @@ export class MultiTaskModel {
     const hasValid = !!valid && vKeep!.length > 0;
     const pos = (n: number) => Float32Array.from({ length: n }, (_, i) => i);
     this.#init(x.cols);
-    const opt = tf.train.adam(c.learningRate);
-    try {
-      const r = trainLoop({
-        model: this.#trainable(
-          opt,
-          x.cols,
-          labelBlock(ys, keep, s.y),
-          hasValid ? labelBlock(valid!.ys, vKeep!, s.y) : undefined,
-        ),
-        cols: x.cols,
-        xTrain: standardize(s.x, x, keep),
-        yTrain: pos(keep.length),
-        xValid: hasValid ? standardize(s.x, valid!.x, vKeep) : undefined,
-        yValid: hasValid ? pos(vKeep!.length) : undefined,
-        epochs: c.epochs,
-        batchSize: c.batchSize,
-        patience: c.earlyStoppingPatience,
-        seed: c.seed,
-        onEpoch: this.onEpoch,
-        log: c.verbose ? undefined : () => {},
-      });
-      this.lastFit = r;
-      return {
-        iterations: r.bestEpoch,
-        validLoss: r.bestValid,
-        history: r.history,
-        seconds: (performance.now() - t0) / 1e3,
-      };
-    } finally {
-      opt.dispose();
-    }
+    const { loop, report } = fitWithAdam(c, t0, this.onEpoch, (opt) => ({
+      model: this.#trainable(
+        opt,
+        x.cols,
+        labelBlock(ys, keep, s.y),
+        hasValid ? labelBlock(valid!.ys, vKeep!, s.y) : undefined,
+      ),
+      cols: x.cols,
+      xTrain: standardize(s.x, x, keep),
+      yTrain: pos(keep.length),
+      xValid: hasValid ? standardize(s.x, valid!.x, vKeep) : undefined,
+      yValid: hasValid ? pos(vKeep!.length) : undefined,
+    }));
+    this.lastFit = loop;
+    return report;
   }
 
   /** One prediction array per head, in `config.horizons` order, in label units. */
